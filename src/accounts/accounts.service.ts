@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { AccountRow } from '../database/schema';
+import { BadInput, isUuid, NotFound } from '../common/errors';
+import { AccountRef, PlatformAdapter, PlatformId, RemoteAccount, VerifyResult, isPlatformError } from '../platforms/platform';
+import { findAdapter, getAdapter } from '../platforms/platform.registry';
+import { AccountsRepository } from './accounts.repository';
+import { CredentialCipher, maskSecret } from './credential-cipher';
+import { AccountEvents } from './account-events';
+
+export const ACCOUNT_STATUSES = ['active', 'reauth_required', 'disabled'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export interface AccountView {
+  id: string;
+  platform: string;
+  name: string;
+  status: string;
+  statusReason: string | null;
+  settings: Record<string, string>;
+  credentials: Record<string, string>;
+  remoteAccount: RemoteAccount | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccountInput {
+  platform?: string;
+  name?: string;
+  credentials?: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+  status?: string;
+}
+
+/** Accounts and their credentials: validation against the adapter's fields, encryption, masking, verify. */
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly repo: AccountsRepository,
+    private readonly cipher: CredentialCipher,
+    private readonly events: AccountEvents,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(input: AccountInput): Promise<AccountView> {
+    const adapter = findAdapter(String(input.platform ?? ''));
+    if (!adapter) throw new BadInput(`platform must be one of the platform ids listed by GET /api/v1/platforms`);
+    const name = requireName(input.name);
+    const credentials = checkCredentials(adapter, input.credentials, true);
+    const settings = checkSettings(adapter, input.settings ?? {});
+    const id = randomUUID();
+    const row = await this.repo.insert({
+      id,
+      platform: adapter.id,
+      name,
+      status: 'active',
+      settings: JSON.stringify(settings),
+      credentials_enc: this.cipher.encrypt(id, credentials),
+      remote: null,
+    });
+    return this.view(row);
+  }
+
+  async list(): Promise<AccountView[]> {
+    return (await this.repo.list()).map((r) => this.view(r));
+  }
+
+  async get(id: string): Promise<AccountView> {
+    return this.view(await this.row(id));
+  }
+
+  async row(id: string): Promise<AccountRow> {
+    const row = isUuid(id) ? await this.repo.find(id) : undefined;
+    if (!row) throw new NotFound(`account ${id} not found`);
+    return row;
+  }
+
+  async update(id: string, input: AccountInput): Promise<AccountView> {
+    const row = await this.row(id);
+    const adapter = getAdapter(row.platform as PlatformId);
+    if (input.platform !== undefined && input.platform !== row.platform) {
+      throw new BadInput('platform cannot be changed; create a new account');
+    }
+    const patch: Parameters<AccountsRepository['update']>[1] = {};
+    if (input.name !== undefined) patch.name = requireName(input.name);
+    if (input.settings !== undefined) {
+      patch.settings = JSON.stringify(checkSettings(adapter, { ...row.settings, ...input.settings }));
+    }
+    let resume = false;
+    if (input.credentials !== undefined) {
+      const merged = { ...this.cipher.decrypt(row.id, row.credentials_enc), ...(input.credentials as Record<string, string>) };
+      patch.credentials_enc = this.cipher.encrypt(row.id, checkCredentials(adapter, merged, true));
+      // New credentials are the human fix a held account waits for.
+      if (row.status === 'reauth_required') {
+        patch.status = 'active';
+        patch.status_reason = null;
+        resume = true;
+      }
+    }
+    if (input.status !== undefined) {
+      if (!(ACCOUNT_STATUSES as readonly string[]).includes(input.status) || input.status === 'reauth_required') {
+        throw new BadInput('status must be active or disabled');
+      }
+      patch.status = input.status;
+      patch.status_reason = null;
+      resume = input.status === 'active' && row.status !== 'active';
+    }
+    const updated = await this.repo.update(id, patch);
+    if (!updated) throw new NotFound(`account ${id} not found`);
+    if (resume) await this.events.accountFixed(id);
+    return this.view(updated);
+  }
+
+  async remove(id: string): Promise<void> {
+    const row = await this.row(id);
+    await this.events.accountDeleted(row.id);
+    await this.repo.delete(row.id);
+  }
+
+  async verify(id: string): Promise<VerifyResult> {
+    const row = await this.row(id);
+    const adapter = getAdapter(row.platform as PlatformId);
+    let result: VerifyResult;
+    try {
+      result = await adapter.verify(this.accountRef(row), { timeoutMs: this.config.httpTimeoutMs });
+    } catch (e) {
+      if (!isPlatformError(e)) throw e;
+      result = { ok: false, checked: e.kind !== 'transient' && e.kind !== 'rate-limited', reason: e.message };
+    }
+    if (result.ok && result.remoteAccount) {
+      await this.repo.update(row.id, { remote: JSON.stringify({ ...(row.remote ?? {}), ...result.remoteAccount }) });
+    }
+    if (result.ok && result.checked && row.status === 'reauth_required') {
+      await this.repo.update(row.id, { status: 'active', status_reason: null });
+      await this.events.accountFixed(row.id);
+    }
+    return result;
+  }
+
+  /** Decrypted credentials and defaulted settings, for adapters only. */
+  accountRef(row: AccountRow): AccountRef {
+    const adapter = getAdapter(row.platform as PlatformId);
+    return {
+      accountId: row.id,
+      credentials: this.cipher.decrypt(row.id, row.credentials_enc),
+      settings: withDefaults(adapter, row.settings),
+      remote: (row.remote as RemoteAccount | null) ?? null,
+    };
+  }
+
+  view(row: AccountRow): AccountView {
+    const adapter = getAdapter(row.platform as PlatformId);
+    const creds = this.cipher.decrypt(row.id, row.credentials_enc);
+    const masked: Record<string, string> = {};
+    for (const [k, v] of Object.entries(creds)) {
+      const spec = adapter.credentialFields.find((f) => f.name === k);
+      masked[k] = spec && !spec.secret ? v : maskSecret(v);
+    }
+    return {
+      id: row.id,
+      platform: row.platform,
+      name: row.name,
+      status: row.status,
+      statusReason: row.status_reason,
+      settings: withDefaults(adapter, row.settings),
+      credentials: masked,
+      remoteAccount: (row.remote as RemoteAccount | null) ?? null,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    };
+  }
+}
+
+function requireName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
+    throw new BadInput('name must be a non-empty string of at most 200 characters');
+  }
+  return name.trim();
+}
+
+/** Every credential a string; unknown fields refused; required ones present (alternatives: any one group). */
+function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll: boolean): Record<string, string> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new BadInput('credentials must be an object');
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const spec = adapter.credentialFields.find((f) => f.name === k);
+    if (!spec) throw new BadInput(`credentials.${k} is not a credential field of ${adapter.id}`);
+    if (typeof v !== 'string' || v.trim() === '' || v.length > 4096) {
+      throw new BadInput(`credentials.${k} must be a non-empty string`);
+    }
+    out[k] = v.trim();
+  }
+  if (requireAll) {
+    for (const f of adapter.credentialFields) {
+      if (f.required && !(f.name in out)) throw new BadInput(`credentials.${f.name} is required for ${adapter.id}`);
+    }
+  }
+  return out;
+}
+
+function checkSettings(adapter: PlatformAdapter, input: unknown): Record<string, string> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new BadInput('settings must be an object');
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const spec = adapter.settingsFields.find((f) => f.name === k);
+    if (!spec) throw new BadInput(`settings.${k} is not a setting of ${adapter.id}`);
+    if (v === null || v === undefined || v === '') continue;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new BadInput(`settings.${k} must be a string`);
+    out[k] = String(v).trim();
+  }
+  for (const f of adapter.settingsFields) {
+    if (f.required && !(f.name in out) && f.default === undefined) {
+      throw new BadInput(`settings.${f.name} is required for ${adapter.id}`);
+    }
+  }
+  if (out.apiBaseUrl !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(out.apiBaseUrl);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new BadInput('settings.apiBaseUrl must be an http(s) URL without user or password');
+    out.apiBaseUrl = out.apiBaseUrl.replace(/\/+$/, '');
+  }
+  return out;
+}
+
+function withDefaults(adapter: PlatformAdapter, settings: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of adapter.settingsFields) if (f.default !== undefined) out[f.name] = f.default;
+  return { ...out, ...settings };
+}

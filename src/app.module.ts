@@ -1,0 +1,73 @@
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AccountEvents } from './accounts/account-events';
+import { AccountsController } from './accounts/accounts.controller';
+import { AccountsRepository } from './accounts/accounts.repository';
+import { AccountsService } from './accounts/accounts.service';
+import { CredentialCipher } from './accounts/credential-cipher';
+import { ArticlesController } from './articles/articles.controller';
+import { ArticlesRepository } from './articles/articles.repository';
+import { ArticlesService } from './articles/articles.service';
+import { PreviewsService } from './articles/previews.service';
+import { APP_CONFIG, AppConfig } from './config/config';
+import { DATABASE, Db } from './database/database';
+import { HealthController } from './health/health.controller';
+import { MetricsService } from './health/metrics.service';
+import { AccountHoldsService } from './posts/account-holds.service';
+import { PostsController } from './posts/posts.controller';
+import { PostsRepository } from './posts/posts.repository';
+import { PostsService } from './posts/posts.service';
+import { AccountLock } from './publishing/account-lock';
+import { PublishService } from './publishing/publish.service';
+import { PublishWorkers } from './publishing/publish.worker';
+import { SweepService } from './publishing/sweep.service';
+import { QueueService } from './queue/queue.service';
+import { QueuesController } from './queue/queues.controller';
+import { REDIS } from './queue/redis';
+
+export interface Infrastructure {
+  config: AppConfig;
+  db: Db;
+  redis: Redis;
+  secretKey: Buffer;
+}
+
+/**
+ * One codebase, two roles (STYLE.md habit 9). Both roles share the domain services; the API role adds the
+ * controllers, the worker role the queue workers and the sweep. Health and metrics are served by both.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(infra: Infrastructure): DynamicModule {
+    const { role } = infra.config;
+    const api = role === 'api' || role === 'all';
+    const worker = role === 'worker' || role === 'all';
+
+    const shared: Provider[] = [
+      { provide: APP_CONFIG, useValue: infra.config },
+      { provide: DATABASE, useValue: infra.db },
+      { provide: REDIS, useValue: infra.redis },
+      { provide: CredentialCipher, useValue: new CredentialCipher(infra.secretKey) },
+      MetricsService,
+      AccountsRepository,
+      ArticlesRepository,
+      PostsRepository,
+      QueueService,
+      AccountsService,
+      ArticlesService,
+      PostsService,
+      AccountHoldsService,
+      { provide: AccountEvents, useExisting: AccountHoldsService },
+    ];
+    const apiProviders: Provider[] = [PreviewsService];
+    const workerProviders: Provider[] = [AccountLock, PublishService, PublishWorkers, SweepService];
+    const controllers: Type[] = [HealthController];
+    if (api) controllers.push(AccountsController, ArticlesController, PostsController, QueuesController);
+
+    return {
+      module: AppModule,
+      controllers,
+      providers: [...shared, ...(api ? apiProviders : []), ...(worker ? workerProviders : [])],
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+
+/**
+ * One pino logger for the process. Known secret-bearing keys are censored wherever they appear, and
+ * `redact()` scrubs free text (error messages, URLs with a bot token in the path) before it is logged or stored.
+ */
+const SECRET_KEYS = [
+  'accessToken',
+  'accessSecret',
+  'appSecret',
+  'appKey',
+  'botToken',
+  'clientSecret',
+  'refreshToken',
+  'pageAccessToken',
+  'password',
+  'apiKey',
+  'token',
+  'credentials',
+  'authorization',
+  'Authorization',
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: {
+        paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}
+
+/** Removes every known secret value and every Telegram-style `/bot<token>/` path segment from a text. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/\/bot\d+:[A-Za-z0-9_-]+/g, '/bot[redacted]');
+  out = out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]');
+  for (const s of secrets) {
+    if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  }
+  return out;
+}
+
+/** Nest's logger interface on top of pino, so framework messages go through the same redaction. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string) {
+    this.logger.info({ context }, redact(String(message)));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error({ context, trace: trace ? redact(trace) : undefined }, redact(String(message)));
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn({ context }, redact(String(message)));
+  }
+  debug(message: unknown, context?: string) {
+    this.logger.debug({ context }, redact(String(message)));
+  }
+  verbose(message: unknown, context?: string) {
+    this.logger.trace({ context }, redact(String(message)));
+  }
+}
+
+export const LOGGER = Symbol('LOGGER');
+export type { Logger };

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, read once at boot from the environment. This file is the only reader of
+ * process.env (see loadConfig's caller in main.ts); everything else receives an AppConfig.
+ */
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}` },
+  );
+
+const envSchema = z.object({
+  CRIER_ROLE: z.enum(ROLES, { message: 'must be all, api or worker' }).default('all'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  CRIER_DATA_DIR: z.string().min(1).default('./data'),
+  CRIER_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 letters, digits, dots, dashes or underscores' })
+    .default('crier'),
+  CRIER_API_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  CRIER_SECRET_KEY: z.string().optional(),
+  CRIER_FEEDS_POLL_SECONDS: int(10, 86400).default(300),
+  CRIER_FEEDS_ALLOW_PRIVATE: bool.default(false),
+  CRIER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CRIER_MAX_ATTEMPTS: int(1, 50).default(5),
+  CRIER_RETRY_BASE_MS: int(10, 3_600_000).default(30_000),
+  CRIER_RETRY_MAX_MS: int(10, 86_400_000).default(3_600_000),
+  CRIER_SWEEP_SECONDS: int(1, 3600).default(60),
+  CRIER_HTTP_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  CRIER_WORKER_CONCURRENCY: int(1, 100).default(4),
+  CRIER_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+});
+
+export interface AppConfig {
+  role: Role;
+  port: number;
+  host: string;
+  redisUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  queuePrefix: string;
+  /** Secret: never log. Resolved by the bootstrap (generated in dev when unset). */
+  apiToken: string | undefined;
+  /** Secret: never log. Raw text as given; parsed by CredentialCipher. */
+  secretKey: string | undefined;
+  feedsPollSeconds: number;
+  feedsAllowPrivate: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  sweepSeconds: number;
+  httpTimeoutMs: number;
+  workerConcurrency: number;
+  jobLockMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment and lists every bad variable at once. Values of secrets never appear in messages. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') cleaned[key] = v;
+  }
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    role: e.CRIER_ROLE,
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.CRIER_DATA_DIR,
+    queuePrefix: e.CRIER_QUEUE_PREFIX,
+    apiToken: e.CRIER_API_TOKEN,
+    secretKey: e.CRIER_SECRET_KEY,
+    feedsPollSeconds: e.CRIER_FEEDS_POLL_SECONDS,
+    feedsAllowPrivate: e.CRIER_FEEDS_ALLOW_PRIVATE,
+    logLevel: e.CRIER_LOG_LEVEL,
+    maxAttempts: e.CRIER_MAX_ATTEMPTS,
+    retryBaseMs: e.CRIER_RETRY_BASE_MS,
+    retryMaxMs: e.CRIER_RETRY_MAX_MS,
+    sweepSeconds: e.CRIER_SWEEP_SECONDS,
+    httpTimeoutMs: e.CRIER_HTTP_TIMEOUT_MS,
+    workerConcurrency: e.CRIER_WORKER_CONCURRENCY,
+    jobLockMs: e.CRIER_JOB_LOCK_MS,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

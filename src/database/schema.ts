@@ -1,0 +1,104 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Table types, kept by hand next to the migrations that create them (one migration so far). */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type CreatedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AccountsTable {
+  id: string;
+  platform: string;
+  name: string;
+  status: string;
+  settings: Json<Record<string, string>>;
+  /** AES-256-GCM envelope of the credentials JSON; never plain text. */
+  credentials_enc: string;
+  remote: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  rate_limited_until: NullableTimestamp;
+  status_reason: string | null;
+  created_at: CreatedTimestamp;
+  updated_at: CreatedTimestamp;
+}
+
+export interface ArticlesTable {
+  id: string;
+  url: string;
+  title: string;
+  text: string;
+  lead: string;
+  image_url: string | null;
+  video_url: string | null;
+  tags: Json<string[]>;
+  created_at: CreatedTimestamp;
+}
+
+export interface PostsTable {
+  id: string;
+  article_id: string | null;
+  text: string | null;
+  status: string;
+  scheduled_at: Timestamp;
+  timezone: string | null;
+  created_at: CreatedTimestamp;
+  updated_at: CreatedTimestamp;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  post_id: string;
+  account_id: string | null;
+  platform: string;
+  status: string;
+  text: string;
+  scheduled_at: Timestamp;
+  /** When the job should next run (scheduled_at, or the retry time). */
+  next_attempt_at: Timestamp;
+  attempts: Generated<number>;
+  first_attempt_at: NullableTimestamp;
+  ambiguous: Generated<boolean>;
+  remote_id: string | null;
+  remote_url: string | null;
+  error: string | null;
+  published_at: NullableTimestamp;
+  created_at: CreatedTimestamp;
+  updated_at: CreatedTimestamp;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+  outcome: string | null;
+  status_code: number | null;
+  error: string | null;
+  remote_id: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  request_hash: string;
+  status_code: number | null;
+  response: Json<unknown> | null;
+  created_at: CreatedTimestamp;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  articles: ArticlesTable;
+  posts: PostsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type AccountRow = Selectable<AccountsTable>;
+export type NewAccount = Insertable<AccountsTable>;
+export type AccountUpdate = Updateable<AccountsTable>;
+export type ArticleRow = Selectable<ArticlesTable>;
+export type PostRow = Selectable<PostsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;

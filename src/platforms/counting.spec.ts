@@ -1,0 +1,105 @@
+import {
+  countCodePoints,
+  countGraphemes,
+  countGraphemesUrl23,
+  countTelegram,
+  countTruthSocial,
+  escapeTelegramHtml,
+  findUrls,
+  telegramVisibleText,
+} from './counting';
+
+const LONG = 'https://example.com/a/very/long/path/that/goes/on/and/on?with=query&and=more';
+
+describe('findUrls', () => {
+  it.each([
+    ['see https://a.example/x.', ['https://a.example/x']],
+    ['(see https://a.example/x)', ['https://a.example/x']],
+    ['wiki https://en.wikipedia.org/wiki/Foo_(bar) ok', ['https://en.wikipedia.org/wiki/Foo_(bar)']],
+    ['two: http://a.io, https://b.io/?q=1!', ['http://a.io', 'https://b.io/?q=1']],
+    ['"https://q.example/path"', ['https://q.example/path']],
+    ['no scheme example.com or ftp://x.y', []],
+    ['bare http:// alone', []],
+    ['HTTPS://UPPER.example/X', ['HTTPS://UPPER.example/X']],
+  ])('%j', (text, urls) => {
+    expect(findUrls(text).map((m) => m.url)).toEqual(urls);
+  });
+});
+
+describe('countGraphemes / countCodePoints', () => {
+  it('counts a family emoji as one grapheme but several code points', () => {
+    const family = '👨‍👩‍👧‍👦';
+    expect(countGraphemes(family)).toBe(1);
+    expect(countCodePoints(family)).toBe(7);
+  });
+
+  it('counts combining marks with their base letter', () => {
+    expect(countGraphemes('e\u0301')).toBe(1);
+    expect(countCodePoints('e\u0301')).toBe(2);
+  });
+});
+
+describe('countGraphemesUrl23 (mastodon, gab)', () => {
+  it.each([
+    ['hello', 5],
+    ['', 0],
+    [LONG, 23],
+    ['https://t.co', 23],
+    [`read ${LONG}.`, 5 + 23 + 1],
+    [`a ${LONG} b ${LONG}`, 2 + 23 + 3 + 23],
+    ['🇫🇷 flag', 6],
+    ['hi @alice@mastodon.social!', 3 + 6 + 1],
+    ['mail bob@example.com', 20],
+  ])('%j → %i', (text, n) => {
+    expect(countGraphemesUrl23(text)).toBe(n);
+  });
+});
+
+describe('countTruthSocial', () => {
+  it('counts a long URL with its preceding space as 24', () => {
+    expect(countTruthSocial(`news ${LONG}`)).toBe(4 + 24);
+  });
+
+  it('counts a short URL and its preceding char at real length', () => {
+    expect(countTruthSocial('go https://a.io')).toBe('go https://a.io'.length);
+  });
+
+  it('counts a URL at the very start alone', () => {
+    expect(countTruthSocial(LONG)).toBe(24);
+    expect(countTruthSocial('https://a.io')).toBe(12);
+  });
+
+  it('keeps trailing punctuation outside the URL', () => {
+    expect(countTruthSocial(`x ${LONG}.`)).toBe(1 + 24 + 1);
+  });
+
+  it('does not absorb a line break before the URL', () => {
+    expect(countTruthSocial(`a\n${LONG}`)).toBe(1 + 1 + 24);
+  });
+
+  it('treats an emoji before the URL as one preceding character', () => {
+    expect(countTruthSocial(`a😀${LONG}`)).toBe(1 + 24);
+  });
+});
+
+describe('telegram', () => {
+  it('drops tags and decodes entities', () => {
+    expect(telegramVisibleText('<b>Hi</b> &lt;3 &amp; &quot;x&quot; &#8364; &#x1F600; <a href="https://a.b">link</a>')).toBe(
+      'Hi <3 & "x" € 😀 link',
+    );
+  });
+
+  it('leaves unknown named entities as typed', () => {
+    expect(telegramVisibleText('a &nbsp; b')).toBe('a &nbsp; b');
+  });
+
+  it('counts code points, not UTF-16 units', () => {
+    expect(countTelegram('😀'.repeat(4096))).toBe(4096);
+    expect(countTelegram('<i>ab</i>&amp;')).toBe(3);
+  });
+
+  it('escapes only < > &', () => {
+    expect(escapeTelegramHtml(`a<b>&"c'`)).toBe(`a&lt;b&gt;&amp;"c'`);
+    expect(countTelegram(escapeTelegramHtml('<tag> & co'))).toBe('<tag> & co'.length);
+  });
+});

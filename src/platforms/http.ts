@@ -1,0 +1,178 @@
+import axios, { AxiosRequestConfig } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { PermanentError, PlatformError, TransientError } from './platform';
+
+/**
+ * The one way adapters talk HTTP. It never lets an axios error (whose config holds the URL and the
+ * Authorization header) escape: statuses come back as data, network failures become PlatformErrors, and every
+ * message is scrubbed of the given secrets.
+ */
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Raw body text (HTML error pages stay inspectable). */
+  text: string;
+  /** Parsed JSON, or undefined when the body is not JSON. */
+  json: unknown;
+}
+
+/** A failure before any answer. `sent` = the connection was up, so the platform may have received the request. */
+export interface NetworkFailure {
+  sent: boolean;
+  code: string;
+}
+
+export interface HttpCall {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Already-trimmed base URL plus path; may contain a secret (Telegram token): never put into messages. */
+  url: string;
+  /** What the call is, for messages ("telegram sendMessage"). */
+  label: string;
+  timeoutMs: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Strings to scrub from any message. */
+  secrets: readonly string[];
+  /**
+   * Maps a network failure after the connection was up. Defaults to TransientError, right for verify, reads and
+   * uploads (rule 4); publish calls pass their own rule (ambiguous, or transient inside an idempotency window).
+   */
+  onSent?: (failure: NetworkFailure, message: string) => PlatformError;
+  maxBodyBytes?: number;
+}
+
+const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
+
+/** Removes every secret and any `/bot<token>` path segment or Bearer value from a text. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text.replace(/\/bot[^/\s]+/g, '/bot[redacted]').replace(/(Bearer\s+)\S+/gi, '$1[redacted]');
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/** Strips trailing slashes so `${base}/api/...` never has a double slash. */
+export function trimBaseUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '');
+}
+
+/** Agents that remember whether a connection (TLS included) was established: the line between sent and not. */
+function trackingAgents(state: { connected: boolean }) {
+  const track = <A extends http.Agent>(agent: A, event: string): A => {
+    const create = agent.createConnection.bind(agent);
+    agent.createConnection = (opts, cb) => {
+      const socket = create(opts, cb) as Duplex | null | undefined;
+      socket?.once(event, () => (state.connected = true));
+      return socket;
+    };
+    return agent;
+  };
+  return {
+    httpAgent: track(new http.Agent({ keepAlive: false }), 'connect'),
+    httpsAgent: track(new https.Agent({ keepAlive: false }), 'secureConnect'),
+  };
+}
+
+function errorCode(e: unknown): string {
+  if (e && typeof e === 'object') {
+    const o = e as { code?: unknown; cause?: { code?: unknown } };
+    if (typeof o.code === 'string') return o.code;
+    if (typeof o.cause?.code === 'string') return o.cause.code;
+  }
+  return 'ERR_NETWORK';
+}
+
+/** Performs one request. Resolves with any HTTP status; rejects only with a PlatformError. */
+export async function request(call: HttpCall): Promise<HttpResponse> {
+  const state = { connected: false };
+  const config: AxiosRequestConfig = {
+    method: call.method,
+    url: call.url,
+    headers: { Accept: 'application/json', ...call.headers },
+    data: call.body,
+    timeout: call.timeoutMs,
+    responseType: 'text',
+    transformResponse: (d: unknown) => d,
+    validateStatus: () => true,
+    // API calls never need a redirect; following one could replay a POST somewhere else.
+    maxRedirects: 0,
+    maxContentLength: call.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    maxBodyLength: Infinity,
+    // axios's own timeout is socket inactivity once connected; the signal bounds the whole call, connect included.
+    signal: AbortSignal.timeout(call.timeoutMs),
+    ...trackingAgents(state),
+  };
+  try {
+    const res = await axios.request<string>(config);
+    const text = typeof res.data === 'string' ? res.data : '';
+    return { status: res.status, headers: flattenHeaders(res.headers), text, json: parseJson(text) };
+  } catch (e) {
+    const code = errorCode(e);
+    if (tooLarge(e)) throw new TransientError(`${call.label}: response too large`);
+    const failure: NetworkFailure = { sent: state.connected, code };
+    const what = failure.sent ? 'no answer after sending' : 'could not connect';
+    const message = redact(`${call.label}: ${what} (${code})`, call.secrets);
+    if (!failure.sent) throw new TransientError(message);
+    throw call.onSent ? call.onSent(failure, message) : new TransientError(message);
+  }
+}
+
+function tooLarge(e: unknown): boolean {
+  return /maxContentLength/.test(String((e as Error | undefined)?.message));
+}
+
+function flattenHeaders(h: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (h && typeof h === 'object') {
+    for (const [k, v] of Object.entries(h as Record<string, unknown>)) {
+      if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
+  }
+  return out;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface FetchedMedia {
+  bytes: Buffer;
+  contentType: string;
+  filename: string;
+}
+
+/**
+ * Downloads an image to upload it. Bounded in size and time; a missing or non-image resource is the article's
+ * problem (permanent), a network or 5xx failure may pass (transient).
+ */
+export async function fetchMedia(url: string, opts: { timeoutMs: number; maxBytes: number }): Promise<FetchedMedia> {
+  let res;
+  try {
+    res = await axios.get<ArrayBuffer>(url, {
+      responseType: 'arraybuffer',
+      timeout: opts.timeoutMs,
+      maxContentLength: opts.maxBytes,
+      maxRedirects: 5,
+      validateStatus: () => true,
+      signal: AbortSignal.timeout(opts.timeoutMs),
+    });
+  } catch (e) {
+    const code = errorCode(e);
+    if (tooLarge(e)) {
+      throw new PermanentError(`image is larger than ${Math.round(opts.maxBytes / 1048576)} MB`);
+    }
+    throw new TransientError(`image download failed (${code})`);
+  }
+  if (res.status >= 500 || res.status === 429) throw new TransientError(`image download failed: HTTP ${res.status}`);
+  if (res.status !== 200) throw new PermanentError(`image could not be fetched: HTTP ${res.status}`, res.status);
+  const contentType = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!contentType.startsWith('image/')) throw new PermanentError(`image URL did not return an image (${contentType || 'no type'})`);
+  const ext = contentType.slice('image/'.length).replace('jpeg', 'jpg').replace(/[^a-z0-9]/g, '');
+  return { bytes: Buffer.from(res.data), contentType, filename: `image.${ext || 'bin'}` };
+}

@@ -1,0 +1,32 @@
+import { GabAdapter } from './gab/gab.adapter';
+import { MastodonAdapter } from './mastodon/mastodon.adapter';
+import { PlatformAdapter, PlatformId } from './platform';
+import { TelegramAdapter } from './telegram/telegram.adapter';
+import { TruthSocialAdapter } from './truthsocial/truthsocial.adapter';
+
+/** Every adapter, one line each. Adapters are stateless, so one instance serves every account. */
+export const ADAPTERS: readonly PlatformAdapter[] = [
+  new TelegramAdapter(),
+  new MastodonAdapter(),
+  new GabAdapter(),
+  new TruthSocialAdapter(),
+];
+
+/** Throws when an id has two adapters (a copy-paste slip would otherwise silently shadow one). */
+export function checkRegistry(adapters: readonly PlatformAdapter[] = ADAPTERS): void {
+  const seen = new Set<string>();
+  for (const a of adapters) {
+    if (seen.has(a.id)) throw new Error(`platform registry: two adapters for "${a.id}"`);
+    seen.add(a.id);
+  }
+}
+
+export function findAdapter(id: string): PlatformAdapter | undefined {
+  return ADAPTERS.find((a) => a.id === id);
+}
+
+export function getAdapter(id: PlatformId): PlatformAdapter {
+  const adapter = findAdapter(id);
+  if (!adapter) throw new Error(`no adapter for platform "${id}"`);
+  return adapter;
+}

@@ -1,0 +1,209 @@
+/**
+ * The contract between Crier and one social platform. Adapters are stateless: everything they need comes in
+ * with each call. They never read the environment or the database, and they throw only the error classes below.
+ */
+
+/** Every platform id of the public API. */
+export const PLATFORM_IDS = [
+  'gab',
+  'gabtv',
+  'truthsocial',
+  'minds',
+  'gettr',
+  'rumble',
+  'telegram',
+  'x',
+  'facebook',
+  'mastodon',
+] as const;
+export type PlatformId = (typeof PLATFORM_IDS)[number];
+
+/** How a platform counts the length of a text. */
+export type CountingRule =
+  | 'graphemes-url23'
+  | 'graphemes-url24-truthsocial'
+  | 'code-points-after-html'
+  | 'twitter-text-v3'
+  | 'code-points'
+  | 'utf16'
+  | 'none';
+
+export interface PlatformLimits {
+  /** Longest text (or caption when `captionLength` applies) the platform accepts. */
+  maxLength: number;
+  counting: CountingRule;
+  maxImages: number;
+  /** Whether the platform can take a video. */
+  video: boolean;
+  /** Shorter limit for a media caption, where it differs (Telegram: 1024). */
+  maxCaptionLength?: number;
+}
+
+export interface FieldSpec {
+  name: string;
+  /** Secret fields are encrypted at rest and shown masked (`••••last4`). */
+  secret: boolean;
+  required: boolean;
+  description: string;
+  default?: string;
+}
+
+/** The article facts an adapter may use besides the text (image for a photo post, link for reconciling). */
+export interface PublishArticle {
+  url: string;
+  title: string;
+  imageUrl: string | null;
+  videoUrl: string | null;
+  description: string | null;
+}
+
+export interface PublishRequest {
+  /** Crier's delivery id: the idempotency key where the platform honours one. */
+  deliveryId: string;
+  /** Final text, exactly as composed and stored on the delivery. */
+  text: string;
+  article: PublishArticle | null;
+  /** 1-based number of this publish attempt. */
+  attempt: number;
+  /** When the first attempt of this delivery began (idempotency windows, reconcile "since"). */
+  firstAttemptAt: Date;
+  /** An earlier attempt of this delivery ended ambiguous (the post may already exist). */
+  previousAmbiguous: boolean;
+}
+
+export interface AccountRef {
+  accountId: string;
+  /** Decrypted credentials. Never log, never return, never put into job data. */
+  credentials: Record<string, string>;
+  /** Account settings with platform defaults applied (always includes `apiBaseUrl`). */
+  settings: Record<string, string>;
+  /** What the last verify learned (remote id, username, instance limits), if anything. */
+  remote: RemoteAccount | null;
+}
+
+export interface RemoteAccount {
+  id?: string;
+  name?: string;
+  username?: string;
+  /** Per-instance text limit read from the platform (Mastodon `max_characters`). */
+  maxCharacters?: number;
+  [key: string]: unknown;
+}
+
+export interface PublishResult {
+  remoteId: string;
+  remoteUrl: string | null;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: boolean;
+  reason?: string;
+  remoteAccount?: RemoteAccount;
+}
+
+export interface AdapterContext {
+  /** Per-request timeout for calls to the platform, in ms. */
+  timeoutMs: number;
+  /**
+   * Persist refreshed credentials atomically before they are used (OAuth refresh). Optional: only adapters whose
+   * tokens rotate use it.
+   */
+  saveCredentials?: (credentials: Record<string, string>) => Promise<void>;
+}
+
+export interface PlatformAdapter {
+  readonly id: PlatformId;
+  readonly name: string;
+  /** Short description of the API kind (e.g. "Official Bot API"). */
+  readonly kind: string;
+  readonly credentialFields: readonly FieldSpec[];
+  readonly settingsFields: readonly FieldSpec[];
+  /**
+   * How long the platform honours an `Idempotency-Key` (Mastodon, Truth Social: 1 h). Within it, re-sending an
+   * interrupted request with the same key is safe; outside it (or without one) the worker reconciles first.
+   */
+  readonly idempotencyWindowMs?: number;
+  /** Queue-wide ceiling for this platform's worker (BullMQ limiter). */
+  readonly rateLimit: { max: number; durationMs: number };
+  /** Limits for one account (per-instance limits come from `remote.maxCharacters`). */
+  limits(remote?: RemoteAccount | null): PlatformLimits;
+  /** Length of `text` exactly as the platform counts it. */
+  measure(text: string): number;
+  /**
+   * Publish one delivery. Resolves only when the platform's answer carries the remote id. Throws only
+   * PlatformError subclasses.
+   */
+  publish(req: PublishRequest, account: AccountRef, ctx: AdapterContext): Promise<PublishResult>;
+  /** Check the credentials with the platform's own verify call. Throws only PlatformError subclasses. */
+  verify(account: AccountRef, ctx: AdapterContext): Promise<VerifyResult>;
+  /**
+   * Look for a post this delivery may already have created (since `req.firstAttemptAt`, matching the text or
+   * the article link). Resolves null when surely not found; throws when the platform cannot be read (the
+   * worker then marks the delivery `unconfirmed`). Absent where the platform offers no read at all.
+   */
+  reconcile?(req: PublishRequest, account: AccountRef, ctx: AdapterContext): Promise<PublishResult | null>;
+}
+
+export type PlatformErrorKind =
+  | 'rate-limited'
+  | 'transient'
+  | 'reauth'
+  | 'permanent'
+  | 'ambiguous'
+  | 'not-applicable';
+
+/** The closed set of failures an adapter may report. `message` must never contain a secret. */
+export abstract class PlatformError extends Error {
+  abstract readonly kind: PlatformErrorKind;
+  constructor(
+    message: string,
+    /** HTTP status the platform answered with, if it answered. */
+    readonly statusCode?: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The platform said when to come back (Telegram `retry_after`, Mastodon `X-RateLimit-Reset`). */
+export class RateLimitedError extends PlatformError {
+  readonly kind = 'rate-limited' as const;
+  constructor(
+    message: string,
+    /** How long to wait before trying again, in ms. */
+    readonly retryAfterMs: number,
+    statusCode?: number,
+  ) {
+    super(message, statusCode);
+  }
+}
+
+/** Worth retrying with exponential backoff: 5xx, timeouts and network errors where nothing can have been posted. */
+export class TransientError extends PlatformError {
+  readonly kind = 'transient' as const;
+}
+
+/** The account needs a human: bad or revoked token, missing rights, wrong chat or page. */
+export class ReauthError extends PlatformError {
+  readonly kind = 'reauth' as const;
+}
+
+/** This post cannot succeed as it is: the platform rejected the content. */
+export class PermanentError extends PlatformError {
+  readonly kind = 'permanent' as const;
+}
+
+/** The request may have reached the platform and created the post: reconcile before any retry. */
+export class AmbiguousError extends PlatformError {
+  readonly kind = 'ambiguous' as const;
+}
+
+/** The platform cannot take this article (e.g. no video for a video platform). */
+export class NotApplicableError extends PlatformError {
+  readonly kind = 'not-applicable' as const;
+}
+
+export function isPlatformError(e: unknown): e is PlatformError {
+  return e instanceof PlatformError;
+}

@@ -1,0 +1,155 @@
+import { baseUrl, credential, scrub, secretsOf, verifyOutcome } from '../adapter-helpers';
+import { countTelegram } from '../counting';
+import { HttpResponse, request } from '../http';
+import {
+  AccountRef,
+  AdapterContext,
+  AmbiguousError,
+  FieldSpec,
+  PlatformAdapter,
+  PlatformLimits,
+  PublishRequest,
+  PublishResult,
+  ReauthError,
+  TransientError,
+  VerifyResult,
+} from '../platform';
+import { classifyTelegram } from './telegram.errors';
+
+const DEFAULT_BASE = 'https://api.telegram.org';
+const TEXT_LIMIT = 4096;
+const CAPTION_LIMIT = 1024;
+
+interface TgChat {
+  id: number | string;
+  type?: string;
+  title?: string;
+  username?: string;
+}
+
+/** One Bot API session for one call of the adapter: base URL, token and timeout bound together. */
+class BotApi {
+  constructor(
+    private readonly base: string,
+    private readonly token: string,
+    private readonly timeoutMs: number,
+    private readonly secrets: string[],
+  ) {}
+
+  /** Calls `method`; resolves with `result` of an `ok:true` answer, throws a classified PlatformError otherwise. */
+  async call(method: string, params: Record<string, unknown>, send = false): Promise<Record<string, unknown>> {
+    const res = await request({
+      method: 'POST',
+      // The token sits in the path: this URL must never reach a message (request() only reports `label`).
+      url: `${this.base}/bot${this.token}/${method}`,
+      label: `telegram ${method}`,
+      timeoutMs: this.timeoutMs,
+      headers: { 'Content-Type': 'application/json' },
+      body: params,
+      secrets: this.secrets,
+      // No idempotency on the Bot API: a send that may have arrived must be treated as maybe posted.
+      onSent: send ? (_f, message) => new AmbiguousError(message) : undefined,
+    });
+    return this.unwrap(res, method, send);
+  }
+
+  private unwrap(res: HttpResponse, method: string, send: boolean): Record<string, unknown> {
+    if (res.status < 200 || res.status >= 300) throw scrub(classifyTelegram(res, method, send), this.secrets);
+    const body = res.json as { ok?: boolean; result?: unknown } | undefined;
+    if (body?.ok === true && body.result && typeof body.result === 'object') return body.result as Record<string, unknown>;
+    // A 2xx without `ok:true` + result proves nothing: maybe posted (send) or simply unreadable (reads).
+    const what = `telegram ${method}: HTTP ${res.status} without ok:true and a result`;
+    throw send ? new AmbiguousError(what, res.status) : new TransientError(what, res.status);
+  }
+}
+
+/** t.me link: public channels by username, private ones by the id without its -100 prefix (§3.8). */
+export function telegramPostUrl(chat: TgChat | undefined, chatIdSetting: string, messageId: number): string | null {
+  const username = chat?.username ?? (chatIdSetting.startsWith('@') ? chatIdSetting.slice(1) : undefined);
+  if (username) return `https://t.me/${username}/${messageId}`;
+  const id = String(chat?.id ?? chatIdSetting);
+  return id.startsWith('-100') ? `https://t.me/c/${id.slice(4)}/${messageId}` : null;
+}
+
+export class TelegramAdapter implements PlatformAdapter {
+  readonly id = 'telegram' as const;
+  readonly name = 'Telegram';
+  readonly kind = 'Official Bot API';
+  readonly credentialFields: readonly FieldSpec[] = [
+    { name: 'botToken', secret: true, required: true, description: 'Bot token from @BotFather' },
+  ];
+  readonly settingsFields: readonly FieldSpec[] = [
+    { name: 'chatId', secret: false, required: true, description: 'Channel id (-100…, preferred) or @channelname' },
+    { name: 'apiBaseUrl', secret: false, required: false, description: 'Bot API server', default: DEFAULT_BASE },
+  ];
+  // ~30 messages/s per bot overall; 20/s leaves headroom for several channels on one bot.
+  readonly rateLimit = { max: 20, durationMs: 1000 };
+
+  limits(): PlatformLimits {
+    return { maxLength: TEXT_LIMIT, counting: 'code-points-after-html', maxImages: 1, video: false, maxCaptionLength: CAPTION_LIMIT };
+  }
+
+  measure(text: string): number {
+    return countTelegram(text);
+  }
+
+  async publish(req: PublishRequest, account: AccountRef, ctx: AdapterContext): Promise<PublishResult> {
+    const { api, chatId } = this.session(account, ctx);
+    const imageUrl = req.article?.imageUrl;
+    // A text too long for a caption still goes out whole as a message: the composed text is final.
+    const asPhoto = !!imageUrl && countTelegram(req.text) <= CAPTION_LIMIT;
+    const result = asPhoto
+      ? await api.call('sendPhoto', { chat_id: chatId, photo: imageUrl, caption: req.text, parse_mode: 'HTML' }, true)
+      : await api.call('sendMessage', { chat_id: chatId, text: req.text, parse_mode: 'HTML' }, true);
+    const messageId = result.message_id;
+    if (typeof messageId !== 'number') {
+      throw new AmbiguousError('telegram: answer without result.message_id');
+    }
+    return { remoteId: String(messageId), remoteUrl: telegramPostUrl(result.chat as TgChat | undefined, chatId, messageId) };
+  }
+
+  async verify(account: AccountRef, ctx: AdapterContext): Promise<VerifyResult> {
+    return verifyOutcome(async () => {
+      const { api, chatId } = this.session(account, ctx);
+      const me = await api.call('getMe', {});
+      const chat = (await api.call('getChat', { chat_id: chatId })) as unknown as TgChat;
+      const member = await api.call('getChatMember', { chat_id: chatId, user_id: me.id });
+      const problem = memberProblem(chat, member);
+      if (problem) return { ok: false, checked: true, reason: problem };
+      return {
+        ok: true,
+        checked: true,
+        remoteAccount: {
+          id: String(chat.id),
+          name: chat.title ?? chat.username,
+          username: chat.username,
+          botId: String(me.id),
+          botUsername: typeof me.username === 'string' ? me.username : undefined,
+        },
+      };
+    });
+  }
+
+  private session(account: AccountRef, ctx: AdapterContext): { api: BotApi; chatId: string } {
+    const token = credential(account, 'botToken', 'telegram');
+    const chatId = account.settings.chatId?.trim();
+    if (!chatId) throw new ReauthError('telegram: setting chatId is missing');
+    const api = new BotApi(baseUrl(account, 'telegram', DEFAULT_BASE), token, ctx.timeoutMs, secretsOf(account));
+    return { api, chatId };
+  }
+}
+
+/** Why the bot cannot post in this chat, or null. Channels need admin + can_post_messages (or creator). */
+function memberProblem(chat: TgChat, member: Record<string, unknown>): string | null {
+  const status = member.status;
+  if (status === 'creator') return null;
+  if (chat.type === 'channel') {
+    if (status === 'administrator' && member.can_post_messages === true) return null;
+    return status === 'administrator'
+      ? 'bot is an administrator of the channel but lacks the "Post messages" right'
+      : `bot must be an administrator of the channel with "Post messages" (it is ${String(status)})`;
+  }
+  if (status === 'administrator' || status === 'member') return null;
+  if (status === 'restricted' && member.can_send_messages === true) return null;
+  return `bot cannot send messages in this chat (it is ${String(status)})`;
+}

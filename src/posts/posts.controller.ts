@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { BadInput } from '../common/errors';
+import { CreatePostDto, ListPostsQuery, ReschedulePostDto } from './posts.dto';
+import { PostsService } from './posts.service';
+
+@ApiTags('posts')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class PostsController {
+  constructor(private readonly posts: PostsService) {}
+
+  @Post('posts')
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key again returns the first response' })
+  async create(
+    @Body() dto: CreatePostDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (key !== undefined && (key.length === 0 || key.length > 255)) throw new BadInput('Idempotency-Key must be 1-255 characters');
+    const { status, body } = await this.posts.create(dto, key);
+    res.status(status);
+    return body;
+  }
+
+  @Get('posts')
+  list(@Query() q: ListPostsQuery) {
+    return this.posts.list({
+      status: q.status,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      limit: q.limit ?? 20,
+      cursor: q.cursor,
+    });
+  }
+
+  @Get('posts/:id')
+  get(@Param('id') id: string) {
+    return this.posts.get(id);
+  }
+
+  @Patch('posts/:id')
+  reschedule(@Param('id') id: string, @Body() dto: ReschedulePostDto) {
+    return this.posts.reschedule(id, dto.scheduledAt, dto.timezone);
+  }
+
+  @Delete('posts/:id')
+  cancel(@Param('id') id: string) {
+    return this.posts.cancel(id);
+  }
+
+  @Get('deliveries/:id')
+  delivery(@Param('id') id: string) {
+    return this.posts.delivery(id);
+  }
+
+  @Post('deliveries/:id/retry')
+  @HttpCode(200)
+  retry(@Param('id') id: string) {
+    return this.posts.retryDelivery(id);
+  }
+}

@@ -1,0 +1,292 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AccountsService } from '../accounts/accounts.service';
+import { ArticlesService } from '../articles/articles.service';
+import { composeArticle, measureUserText } from '../articles/composer';
+import { BadInput, Conflict, isUuid, NotFound, Unprocessable } from '../common/errors';
+import type { AccountRow, ArticleRow, DeliveryRow, PostRow } from '../database/schema';
+import type { PlatformId, RemoteAccount } from '../platforms/platform';
+import { getAdapter } from '../platforms/platform.registry';
+import { QueueService } from '../queue/queue.service';
+import { NewDelivery, PostsRepository } from './posts.repository';
+import { resolveScheduledAt, ScheduleTimeError } from './schedule-time';
+import { DeliveryStatus, PostStatus, RETRYABLE_BY_USER, RUNNABLE } from './statuses';
+
+export interface CreatePostInput {
+  articleId?: string;
+  text?: string;
+  accountIds: string[];
+  scheduledAt?: string;
+  timezone?: string;
+  overrides?: Record<string, { text: string }>;
+}
+
+export interface DeliveryView {
+  id: string;
+  postId: string;
+  accountId: string | null;
+  platform: string;
+  status: string;
+  text: string;
+  attempts: number;
+  scheduledAt: string;
+  nextAttemptAt: string;
+  remoteId: string | null;
+  remoteUrl: string | null;
+  error: string | null;
+  publishedAt: string | null;
+}
+
+export interface PostView {
+  id: string;
+  status: string;
+  articleId: string | null;
+  text: string | null;
+  scheduledAt: string;
+  timezone: string | null;
+  createdAt: string;
+  deliveries: DeliveryView[];
+}
+
+/** Creating, listing, moving and cancelling posts. Rows are written first; jobs follow (the sweep mends gaps). */
+@Injectable()
+export class PostsService {
+  private readonly log = new Logger(PostsService.name);
+
+  constructor(
+    private readonly repo: PostsRepository,
+    private readonly accounts: AccountsService,
+    private readonly articles: ArticlesService,
+    private readonly queues: QueueService,
+  ) {}
+
+  async create(input: CreatePostInput, idempotencyKey?: string): Promise<{ status: number; body: PostView }> {
+    const scheduledAt = this.scheduledAt(input.scheduledAt, input.timezone);
+    const ids = input.accountIds;
+    if (new Set(ids).size !== ids.length) throw new BadInput('accountIds must not repeat an account');
+    for (const [key, value] of Object.entries(input.overrides ?? {})) {
+      if (!ids.includes(key)) throw new BadInput(`overrides.${key} is not one of accountIds`);
+      const text = (value as { text?: unknown } | null)?.text;
+      if (typeof text !== 'string' || text.trim() === '') throw new BadInput(`overrides.${key}.text must be a non-empty string`);
+    }
+    if ((input.articleId === undefined) === (input.text === undefined)) {
+      throw new BadInput('give exactly one of articleId or text');
+    }
+    const article = input.articleId !== undefined ? await this.articles.row(input.articleId, 'articleId') : null;
+    const accounts = await this.loadAccounts(ids);
+    const deliveries = accounts.map((acc) => this.planDelivery(acc, article, input));
+
+    const post = { id: randomUUID(), articleId: article?.id ?? null, text: input.text ?? null, scheduledAt, timezone: input.timezone ?? null };
+    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    const created = await this.repo.transaction(async (tx) => {
+      if (idempotencyKey !== undefined && !(await this.repo.reserveIdempotencyKey(tx, idempotencyKey, requestHash))) {
+        return null;
+      }
+      await this.repo.insertPost(post, deliveries, tx);
+      return true;
+    });
+    if (!created) return this.replay(idempotencyKey as string, requestHash);
+
+    const body = await this.get(post.id);
+    if (idempotencyKey !== undefined) {
+      await this.repo.transaction((tx) => this.repo.saveIdempotentResponse(tx, idempotencyKey, 201, body));
+    }
+    await this.enqueue(body.deliveries.filter((d) => d.status === 'scheduled'), scheduledAt);
+    return { status: 201, body };
+  }
+
+  async list(q: { status?: PostStatus; from?: Date; to?: Date; limit: number; cursor?: string }) {
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const rows = await this.repo.listPosts({ status: q.status, from: q.from, to: q.to, limit: q.limit + 1, after });
+    const page = rows.slice(0, q.limit);
+    const deliveries = await this.repo.deliveriesOfPosts(page.map((p) => p.id));
+    const last = page.at(-1);
+    return {
+      items: page.map((p) => postView(p, deliveries.filter((d) => d.post_id === p.id))),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  async get(id: string): Promise<PostView> {
+    const post = await this.postRow(id);
+    return postView(post, await this.repo.deliveriesOfPosts([post.id]));
+  }
+
+  async reschedule(id: string, scheduledAtText: string, timezone?: string): Promise<PostView> {
+    const post = await this.postRow(id);
+    const at = this.scheduledAt(scheduledAtText, timezone ?? post.timezone ?? undefined);
+    const moved = await this.repo.rescheduleNotStarted(post.id, at);
+    if (moved.length === 0) throw new Conflict(`post ${id} has no delivery left that has not started`);
+    await this.enqueue(moved.filter((d) => RUNNABLE.includes(d.status as DeliveryStatus)).map(deliveryView), at);
+    await this.repo.refreshPostStatus(post.id);
+    return this.get(post.id);
+  }
+
+  async cancel(id: string): Promise<PostView> {
+    const post = await this.postRow(id);
+    const cancelled = await this.repo.cancelNotStarted({ postId: post.id }, null);
+    if (cancelled.length === 0) throw new Conflict(`post ${id} has no delivery left to cancel`);
+    await Promise.all(cancelled.map((d) => this.queues.removeJob(d)));
+    await this.repo.refreshPostStatus(post.id);
+    return this.get(post.id);
+  }
+
+  async retryDelivery(id: string): Promise<DeliveryView> {
+    const d = await this.deliveryRow(id);
+    const now = new Date();
+    const row = await this.repo.transition(d.id, RETRYABLE_BY_USER, { status: 'scheduled', attempts: 0, error: null, next_attempt_at: now });
+    if (!row) throw new Conflict(`delivery ${id} is ${d.status}; only failed, unconfirmed or cancelled deliveries can be retried`);
+    await this.repo.refreshPostStatus(row.post_id);
+    await this.queues.ensureJob(row, now);
+    return deliveryView(row);
+  }
+
+  async delivery(id: string) {
+    const d = await this.deliveryRow(id);
+    const attempts = await this.repo.attemptsOf(d.id);
+    return {
+      ...deliveryView(d),
+      attemptLog: attempts.map((a) => ({
+        attempt: a.attempt,
+        startedAt: new Date(a.started_at).toISOString(),
+        finishedAt: a.finished_at ? new Date(a.finished_at).toISOString() : null,
+        outcome: a.outcome,
+        statusCode: a.status_code,
+        error: a.error,
+        remoteId: a.remote_id,
+      })),
+    };
+  }
+
+  private scheduledAt(text: string | undefined, tz: string | undefined): Date {
+    try {
+      return resolveScheduledAt(text, tz, new Date());
+    } catch (e) {
+      if (e instanceof ScheduleTimeError) throw new BadInput(e.message);
+      throw e;
+    }
+  }
+
+  private async loadAccounts(ids: string[]): Promise<AccountRow[]> {
+    const rows = await Promise.all(
+      ids.map(async (id, i) => {
+        try {
+          return await this.accounts.row(id);
+        } catch {
+          throw new NotFound(`accountIds[${i}]: account ${id} not found`);
+        }
+      }),
+    );
+    const disabled = rows.find((r) => r.status === 'disabled');
+    if (disabled) throw new Unprocessable(`account ${disabled.id} is disabled`);
+    return rows;
+  }
+
+  private planDelivery(acc: AccountRow, article: ArticleRow | null, input: CreatePostInput): NewDelivery {
+    const adapter = getAdapter(acc.platform as PlatformId);
+    const remote = (acc.remote as RemoteAccount | null) ?? null;
+    const userText = input.overrides?.[acc.id]?.text ?? input.text;
+    let text: string;
+    if (userText !== undefined) {
+      const m = measureUserText(userText, adapter, remote, Boolean(article?.image_url));
+      if (!m.fits) {
+        throw new Unprocessable(
+          `text for account ${acc.id} (${acc.platform}) is ${m.length} long as ${acc.platform} counts it; the limit is ${m.limit}`,
+        );
+      }
+      text = m.text;
+    } else {
+      const a = article as ArticleRow;
+      text = composeArticle({ url: a.url, title: a.title, lead: a.lead, imageUrl: a.image_url }, adapter, remote).text;
+    }
+    const held = acc.status === 'reauth_required';
+    return {
+      id: randomUUID(),
+      accountId: acc.id,
+      platform: acc.platform,
+      status: held ? 'held' : 'scheduled',
+      text,
+      error: held ? `account needs re-authentication: ${acc.status_reason ?? 'credentials were refused'}` : null,
+    };
+  }
+
+  private async replay(key: string, requestHash: string): Promise<{ status: number; body: PostView }> {
+    const stored = await this.repo.findIdempotencyKey(key);
+    if (!stored || stored.response === null || stored.status_code === null) {
+      throw new Conflict('a request with this Idempotency-Key is still being processed');
+    }
+    if (stored.request_hash !== requestHash) {
+      throw new Unprocessable('this Idempotency-Key was already used with a different request body');
+    }
+    return { status: stored.status_code, body: stored.response as PostView };
+  }
+
+  /** Jobs after the rows: if Redis fails here, the sweep restores them from Postgres. */
+  private async enqueue(deliveries: Pick<DeliveryView, 'id' | 'platform'>[], at: Date): Promise<void> {
+    for (const d of deliveries) {
+      await this.queues.ensureJob(d, at).catch((e: Error) => {
+        this.log.warn(`could not enqueue delivery ${d.id} now (${e.message}); the sweep will restore it`);
+      });
+    }
+  }
+
+  private async postRow(id: string): Promise<PostRow> {
+    const row = isUuid(id) ? await this.repo.findPost(id) : undefined;
+    if (!row) throw new NotFound(`post ${id} not found`);
+    return row;
+  }
+
+  private async deliveryRow(id: string): Promise<DeliveryRow> {
+    const row = isUuid(id) ? await this.repo.findDelivery(id) : undefined;
+    if (!row) throw new NotFound(`delivery ${id} not found`);
+    return row;
+  }
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+export function deliveryView(d: DeliveryRow): DeliveryView {
+  return {
+    id: d.id,
+    postId: d.post_id,
+    accountId: d.account_id,
+    platform: d.platform,
+    status: d.status,
+    text: d.text,
+    attempts: d.attempts,
+    scheduledAt: iso(d.scheduled_at) as string,
+    nextAttemptAt: iso(d.next_attempt_at) as string,
+    remoteId: d.remote_id,
+    remoteUrl: d.remote_url,
+    error: d.error,
+    publishedAt: iso(d.published_at),
+  };
+}
+
+function postView(p: PostRow, deliveries: DeliveryRow[]): PostView {
+  return {
+    id: p.id,
+    status: p.status,
+    articleId: p.article_id,
+    text: p.text,
+    scheduledAt: iso(p.scheduled_at) as string,
+    timezone: p.timezone,
+    createdAt: iso(p.created_at) as string,
+    deliveries: deliveries.map(deliveryView),
+  };
+}
+
+function encodeCursor(p: PostRow): string {
+  return Buffer.from(JSON.stringify([new Date(p.created_at).toISOString(), p.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [c, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(c);
+    if (Number.isNaN(createdAt.getTime()) || !isUuid(id)) throw new Error('bad');
+    return { createdAt, id };
+  } catch {
+    throw new BadInput('cursor is not a cursor returned by this API');
+  }
+}

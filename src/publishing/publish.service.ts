@@ -1,0 +1,276 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import { AccountsService } from '../accounts/accounts.service';
+import { ArticlesRepository } from '../articles/articles.repository';
+import { redact } from '../common/logger';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { AccountRow, DeliveryRow } from '../database/schema';
+import { MetricsService } from '../health/metrics.service';
+import {
+  AccountRef,
+  AdapterContext,
+  AmbiguousError,
+  isPlatformError,
+  PlatformAdapter,
+  PlatformError,
+  PlatformId,
+  PublishRequest,
+  PublishResult,
+  RateLimitedError,
+} from '../platforms/platform';
+import { getAdapter } from '../platforms/platform.registry';
+import { PostsRepository } from '../posts/posts.repository';
+import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
+import { AccountLock } from './account-lock';
+
+/** What the queue should do with the job after one run. */
+export type JobOutcome = { done: true; note: string } | { done: false; runAt: Date; note: string };
+
+const done = (note: string): JobOutcome => ({ done: true, note });
+const later = (runAt: Date, note: string): JobOutcome => ({ done: false, runAt, note });
+
+/**
+ * One run of a delivery's job. The job carries only the delivery id: everything is re-read here, nothing happens
+ * unless the delivery is still due, and every platform outcome maps to exactly one status (PLATFORMS.md §2).
+ */
+@Injectable()
+export class PublishService {
+  private readonly log = new Logger(PublishService.name);
+
+  constructor(
+    private readonly posts: PostsRepository,
+    private readonly accountsRepo: AccountsRepository,
+    private readonly accounts: AccountsService,
+    private readonly articles: ArticlesRepository,
+    private readonly locks: AccountLock,
+    private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async run(deliveryId: string): Promise<JobOutcome> {
+    let d = await this.posts.findDelivery(deliveryId);
+    if (!d) return done('delivery no longer exists');
+    if (d.status === 'publishing') {
+      const lock = d.account_id ? await this.locks.acquire(d.account_id) : null;
+      if (d.account_id && !lock) return later(new Date(Date.now() + 1000), 'the account is still locked by its last publisher');
+      try {
+        const recovered = await this.recoverInterrupted(d);
+        if (!recovered) return done('delivery changed meanwhile');
+        d = recovered;
+      } finally {
+        await lock?.release();
+      }
+    }
+    if (!RUNNABLE.includes(d.status as DeliveryStatus)) return done(`delivery is ${d.status}`);
+    const now = new Date();
+    if (new Date(d.next_attempt_at).getTime() > now.getTime() + 1000) return later(new Date(d.next_attempt_at), 'not due yet');
+
+    const account = d.account_id ? await this.accountsRepo.find(d.account_id) : undefined;
+    if (!account) {
+      await this.finish(d, ['scheduled', 'retrying'], { status: 'cancelled', error: 'account deleted' });
+      return done('account deleted');
+    }
+    if (account.status !== 'active') {
+      const reason = account.status === 'disabled' ? 'account is disabled' : `account needs re-authentication: ${account.status_reason ?? ''}`;
+      await this.finish(d, ['scheduled', 'retrying'], { status: 'held', error: reason });
+      return done('account not active');
+    }
+    const limitedUntil = account.rate_limited_until ? new Date(account.rate_limited_until) : null;
+    if (limitedUntil && limitedUntil > now) {
+      await this.posts.transition(d.id, ['scheduled', 'retrying'], { next_attempt_at: limitedUntil });
+      return later(limitedUntil, 'account is rate-limited');
+    }
+
+    // One delivery of an account at a time, oldest scheduled first.
+    const lock = await this.locks.acquire(account.id);
+    if (!lock) return later(new Date(Date.now() + 500), 'account busy');
+    try {
+      if ((await this.posts.earlierPendingOfAccount(account.id, d.id, new Date(d.scheduled_at))) > 0) {
+        return later(new Date(Date.now() + 500), 'an earlier delivery of the account goes first');
+      }
+      return await this.attempt(d, account);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** A delivery left `publishing` by a worker that died mid-call: the request may have reached the platform. */
+  private async recoverInterrupted(d: DeliveryRow): Promise<DeliveryRow | undefined> {
+    const open = await this.posts.interruptOpenAttempts(d.id);
+    this.log.warn(`delivery ${d.id} was interrupted mid-publish; it will be settled before any re-send`);
+    return this.posts.transition(d.id, ['publishing'], {
+      status: 'retrying',
+      ambiguous: open > 0 || d.ambiguous,
+      next_attempt_at: new Date(),
+    });
+  }
+
+  private async attempt(d0: DeliveryRow, account: AccountRow): Promise<JobOutcome> {
+    const adapter = getAdapter(d0.platform as PlatformId);
+    const ref = this.accounts.accountRef(account);
+    const ctx: AdapterContext = { timeoutMs: this.config.httpTimeoutMs };
+    const claimed = await this.posts.claim(d0.id, new Date());
+    if (!claimed) return done('claimed by another worker');
+    await this.posts.refreshPostStatus(claimed.post_id);
+    const req = await this.request(claimed);
+
+    // An earlier attempt may have posted: settle that before sending again (idempotency key, else reconcile).
+    if (claimed.ambiguous && !this.idempotencyCovers(adapter, req)) {
+      const settled = await this.settleAmbiguous(claimed, adapter, req, ref, ctx, null);
+      if (settled) return settled;
+    }
+
+    const logId = await this.posts.startAttempt(claimed.id, claimed.attempts + 1, new Date());
+    try {
+      const result = await adapter.publish(req, ref, ctx);
+      await this.posts.finishAttempt(logId, { outcome: 'published', remoteId: result.remoteId });
+      return this.published(claimed, result, 'published');
+    } catch (e) {
+      const err = asPlatformError(e);
+      const message = redact(err.message, Object.values(ref.credentials));
+      await this.posts.finishAttempt(logId, { outcome: err.kind, statusCode: err.statusCode, error: message });
+      return this.onError(claimed, adapter, req, ref, ctx, err, message);
+    }
+  }
+
+  private async onError(
+    d: DeliveryRow,
+    adapter: PlatformAdapter,
+    req: PublishRequest,
+    ref: AccountRef,
+    ctx: AdapterContext,
+    err: PlatformError,
+    message: string,
+  ): Promise<JobOutcome> {
+    const p = d.platform;
+    switch (err.kind) {
+      case 'rate-limited': {
+        const waitMs = err instanceof RateLimitedError ? err.retryAfterMs : this.config.retryBaseMs;
+        const until = new Date(Date.now() + Math.max(1000, waitMs));
+        await this.accountsRepo.setRateLimitedUntil(d.account_id as string, until);
+        await this.finish(d, ['publishing'], { status: 'retrying', next_attempt_at: until, error: `rate limited: ${message}` });
+        this.metrics.retried.inc({ platform: p, reason: 'rate-limited' });
+        return later(until, 'rate limited');
+      }
+      case 'transient':
+        return this.retryOrFail(d, message, 'transient');
+      case 'reauth': {
+        await this.finish(d, ['publishing'], { status: 'held', attempts: d.attempts + 1, error: message });
+        this.metrics.held.inc({ platform: p });
+        if (await this.accountsRepo.markReauthRequired(d.account_id as string, message)) {
+          this.log.warn(`account ${d.account_id} needs re-authentication; its pending deliveries are held`);
+        }
+        const held = await this.posts.holdAccount(d.account_id as string, `account needs re-authentication: ${message}`);
+        for (const postId of new Set(held.map((h) => h.post_id))) await this.posts.refreshPostStatus(postId);
+        return done('held');
+      }
+      case 'permanent':
+        await this.finish(d, ['publishing'], { status: 'failed', attempts: d.attempts + 1, error: message });
+        this.metrics.failed.inc({ platform: p, status: 'failed' });
+        return done('failed');
+      case 'not-applicable':
+        await this.finish(d, ['publishing'], { status: 'skipped', error: message });
+        return done('skipped');
+      case 'ambiguous':
+        return (await this.settleAmbiguous(d, adapter, req, ref, ctx, message)) ?? this.retryOrFail(d, message, 'not found after an ambiguous attempt');
+    }
+  }
+
+  /**
+   * After an attempt whose outcome is unknown: look for the post. Found → published; surely absent → null (the
+   * caller sends again); cannot tell → `unconfirmed`, never a blind re-send.
+   */
+  private async settleAmbiguous(
+    d: DeliveryRow,
+    adapter: PlatformAdapter,
+    req: PublishRequest,
+    ref: AccountRef,
+    ctx: AdapterContext,
+    message: string | null,
+  ): Promise<JobOutcome | null> {
+    await this.posts.transition(d.id, ['publishing'], { ambiguous: true });
+    const why = message ?? 'an earlier attempt was interrupted';
+    if (!adapter.reconcile) {
+      await this.unconfirmed(d, `${why}; ${adapter.name} offers no way to check whether it was posted`);
+      return done('unconfirmed');
+    }
+    let found: PublishResult | null;
+    try {
+      found = await adapter.reconcile({ ...req, previousAmbiguous: true }, ref, ctx);
+    } catch (e) {
+      const detail = redact(asPlatformError(e).message, Object.values(ref.credentials));
+      await this.unconfirmed(d, `${why}; checking the account's recent posts failed: ${detail}`);
+      return done('unconfirmed');
+    }
+    if (found) {
+      const logId = await this.posts.startAttempt(d.id, d.attempts + 1, new Date());
+      await this.posts.finishAttempt(logId, { outcome: 'reconciled', remoteId: found.remoteId });
+      return this.published(d, found, 'found among recent posts');
+    }
+    return null;
+  }
+
+  private async retryOrFail(d: DeliveryRow, message: string, reason: string): Promise<JobOutcome> {
+    const attempts = d.attempts + 1;
+    if (attempts >= this.config.maxAttempts) {
+      await this.finish(d, ['publishing'], { status: 'failed', attempts, error: `gave up after ${attempts} attempts: ${message}` });
+      this.metrics.failed.inc({ platform: d.platform, status: 'failed' });
+      return done('failed after retries');
+    }
+    const runAt = new Date(Date.now() + backoffMs(attempts, this.config.retryBaseMs, this.config.retryMaxMs));
+    await this.finish(d, ['publishing'], { status: 'retrying', attempts, next_attempt_at: runAt, error: message });
+    this.metrics.retried.inc({ platform: d.platform, reason: 'transient' });
+    return later(runAt, reason);
+  }
+
+  private async published(d: DeliveryRow, result: PublishResult, note: string): Promise<JobOutcome> {
+    const now = new Date();
+    await this.finish(d, ['publishing'], {
+      status: 'published',
+      attempts: d.attempts + 1,
+      remote_id: result.remoteId,
+      remote_url: result.remoteUrl,
+      published_at: now,
+      error: null,
+    });
+    this.metrics.published.inc({ platform: d.platform });
+    this.metrics.lateness.observe({ platform: d.platform }, Math.max(0, (now.getTime() - new Date(d.scheduled_at).getTime()) / 1000));
+    return done(note);
+  }
+
+  private async unconfirmed(d: DeliveryRow, error: string): Promise<void> {
+    await this.finish(d, ['publishing'], { status: 'unconfirmed', attempts: d.attempts + 1, error });
+    this.metrics.failed.inc({ platform: d.platform, status: 'unconfirmed' });
+  }
+
+  private async finish(d: DeliveryRow, from: DeliveryStatus[], patch: Parameters<PostsRepository['transition']>[2]): Promise<void> {
+    await this.posts.transition(d.id, from, patch);
+    await this.posts.refreshPostStatus(d.post_id);
+  }
+
+  private idempotencyCovers(adapter: PlatformAdapter, req: PublishRequest): boolean {
+    const w = adapter.idempotencyWindowMs;
+    return w !== undefined && Date.now() - req.firstAttemptAt.getTime() < w - 60_000;
+  }
+
+  private async request(d: DeliveryRow): Promise<PublishRequest> {
+    const post = await this.posts.findPost(d.post_id);
+    const article = post?.article_id ? await this.articles.find(post.article_id) : undefined;
+    return {
+      deliveryId: d.id,
+      text: d.text,
+      article: article
+        ? { url: article.url, title: article.title, imageUrl: article.image_url, videoUrl: article.video_url, description: article.lead || null }
+        : null,
+      attempt: d.attempts + 1,
+      firstAttemptAt: new Date(d.first_attempt_at ?? new Date()),
+      previousAmbiguous: d.ambiguous,
+    };
+  }
+}
+
+/** Adapters throw only PlatformErrors; anything else is a bug whose request may have gone out: ambiguous. */
+function asPlatformError(e: unknown): PlatformError {
+  if (isPlatformError(e)) return e;
+  return new AmbiguousError(`unexpected error: ${(e as Error)?.message ?? String(e)}`);
+}

@@ -1,0 +1,26 @@
+import type { PlatformId } from '../platforms/platform';
+
+/**
+ * The typed job catalogue. One queue per platform; each job carries ids only (Postgres carries the state),
+ * and its id is the delivery id, so enqueueing the same delivery twice is a no-op.
+ */
+export const PUBLISH_JOB = 'publish' as const;
+
+export interface PublishJobData {
+  deliveryId: string;
+}
+
+export interface JobCatalogue {
+  [PUBLISH_JOB]: PublishJobData;
+}
+
+export type JobName = keyof JobCatalogue;
+
+export function queueName(platform: PlatformId): string {
+  return `publish-${platform}`;
+}
+
+/** The job id of a delivery: deterministic, so the sweep can tell whether the job exists. */
+export function publishJobId(deliveryId: string): string {
+  return `delivery-${deliveryId}`;
+}
