@@ -48,6 +48,8 @@ export interface ErrorRow {
   withImage?: boolean;
   req?: Partial<PublishRequest>;
   expect: PlatformErrorKind;
+  /** Per-call timeout, for rows that hang. */
+  timeoutMs?: number;
   /** Expected RateLimitedError delay (± 5 s). */
   retryAfterMs?: number;
 }
@@ -160,7 +162,7 @@ export function runAdapterContract(h: AdapterHarness): void {
       it.each(h.errorRows.map((r) => [`${r.row} → ${r.expect}`, r] as const))('%s', async (_name, row) => {
         fake.server.failNext(row.key ?? h.publishKey, typeof row.fault === 'function' ? row.fault() : row.fault);
         const req = publishRequest({ ...(row.withImage ? { article: withImage() } : {}), ...row.req });
-        const e = await caught(() => adapter.publish(req, account, CTX));
+        const e = await caught(() => adapter.publish(req, account, { timeoutMs: row.timeoutMs ?? CTX.timeoutMs }));
         expectKind(e, row.expect);
         expectNoSecret(e, account);
         if (row.retryAfterMs !== undefined) {

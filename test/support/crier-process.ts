@@ -1,0 +1,126 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { waitFor } from './wait';
+
+const MAIN = path.resolve(__dirname, '../../dist/main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export interface CrierOptions {
+  role?: 'all' | 'api' | 'worker';
+  databaseUrl: string;
+  queuePrefix: string;
+  apiToken: string;
+  secretKey: string;
+  env?: Record<string, string>;
+}
+
+/** Fast settings for tests: short backoff, frequent sweep, short locks. Real code paths, smaller numbers. */
+export const TEST_ENV: Record<string, string> = {
+  CRIER_RETRY_BASE_MS: '200',
+  CRIER_RETRY_MAX_MS: '1000',
+  CRIER_SWEEP_SECONDS: '1',
+  CRIER_JOB_LOCK_MS: '3000',
+  CRIER_HTTP_TIMEOUT_MS: '1500',
+  CRIER_MAX_ATTEMPTS: '3',
+  CRIER_LOG_LEVEL: 'debug',
+};
+
+/** The built Crier (dist/main.js) as a child process, exactly as a publisher runs it; output is captured. */
+export class CrierProcess {
+  output = '';
+  private exited?: Promise<number | null>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly url: string,
+    readonly opts: CrierOptions,
+    private readonly dataDir: string,
+  ) {}
+
+  static async start(opts: CrierOptions): Promise<CrierProcess> {
+    const port = await freePort();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'crier-e2e-'));
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      CRIER_ROLE: opts.role ?? 'all',
+      DATABASE_URL: opts.databaseUrl,
+      CRIER_QUEUE_PREFIX: opts.queuePrefix,
+      CRIER_API_TOKEN: opts.apiToken,
+      CRIER_SECRET_KEY: opts.secretKey,
+      CRIER_DATA_DIR: dataDir,
+      ...TEST_ENV,
+      ...(opts.env ?? {}),
+    };
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = new CrierProcess(child, `http://127.0.0.1:${port}`, opts, dataDir);
+    child.stdout?.on('data', (b: Buffer) => (proc.output += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (proc.output += b.toString()));
+    proc.exited = new Promise((r) => child.on('exit', (code) => r(code)));
+    let gone = false;
+    void proc.exited.then(() => (gone = true));
+    await waitFor(
+      async () => {
+        if (gone) throw new Error(`crier exited during start-up:\n${proc.output}`);
+        const res = await fetch(`${proc.url}/health`).catch(() => null);
+        return res?.status === 200;
+      },
+      { timeoutMs: 30_000, what: `crier (${opts.role ?? 'all'}) to answer /health` },
+    ).catch((e: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${e.message}\n--- output ---\n${proc.output}`);
+    });
+    return proc;
+  }
+
+  /** supertest agent with the bearer token. */
+  api() {
+    const agent = request(this.url);
+    const auth = { Authorization: `Bearer ${this.opts.apiToken}` };
+    return {
+      get: (p: string) => agent.get(p).set(auth),
+      post: (p: string) => agent.post(p).set(auth),
+      patch: (p: string) => agent.patch(p).set(auth),
+      delete: (p: string) => agent.delete(p).set(auth),
+    };
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const code = (await this.exited) ?? null;
+    rmSync(this.dataDir, { recursive: true, force: true });
+    return code;
+  }
+
+  /** SIGKILL: a crash, no clean-up. */
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+export function testSecrets() {
+  return {
+    apiToken: `tok_${randomBytes(16).toString('hex')}`,
+    secretKey: randomBytes(32).toString('base64'),
+    queuePrefix: `t${randomBytes(4).toString('hex')}`,
+  };
+}

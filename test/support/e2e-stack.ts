@@ -1,0 +1,91 @@
+import { Pool } from 'pg';
+import IORedis from 'ioredis';
+import { MastodonFake, MastodonFakeOptions } from '../fakes/mastodon.fake';
+import { TelegramFake } from '../fakes/telegram.fake';
+import { CrierOptions, CrierProcess, testSecrets } from './crier-process';
+import { freshDatabase } from './pg';
+import { waitFor } from './wait';
+
+/** A fresh database, a unique queue prefix and helpers to run Crier processes on them. */
+export class E2EStack {
+  readonly secrets = testSecrets();
+  processes: CrierProcess[] = [];
+  db!: Pool;
+  redis!: IORedis;
+  private dropDb!: () => Promise<void>;
+  databaseUrl!: string;
+
+  static async create(): Promise<E2EStack> {
+    const s = new E2EStack();
+    const fresh = await freshDatabase();
+    s.databaseUrl = fresh.url;
+    s.dropDb = fresh.drop;
+    s.db = new Pool({ connectionString: fresh.url, max: 2 });
+    s.redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    return s;
+  }
+
+  async start(role: CrierOptions['role'] = 'all', env: Record<string, string> = {}): Promise<CrierProcess> {
+    const p = await CrierProcess.start({ role, databaseUrl: this.databaseUrl, ...this.secrets, env });
+    this.processes.push(p);
+    return p;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop()));
+    const keys = await this.redis.keys(`${this.secrets.queuePrefix}:*`);
+    if (keys.length) await this.redis.del(...keys);
+    this.redis.disconnect();
+    await this.db.end();
+    await this.dropDb();
+  }
+}
+
+type Api = ReturnType<CrierProcess['api']>;
+
+export async function createTelegramAccount(api: Api, tg: TelegramFake, name = 'Telegram channel'): Promise<string> {
+  const res = await api
+    .post('/api/v1/accounts')
+    .send({ platform: 'telegram', name, credentials: { botToken: tg.botToken }, settings: { chatId: String(tg.chats[0].id), apiBaseUrl: tg.baseUrl } })
+    .expect(201);
+  return res.body.id as string;
+}
+
+export async function createMastodonAccount(api: Api, fake: MastodonFake, name = 'Mastodon'): Promise<string> {
+  const res = await api
+    .post('/api/v1/accounts')
+    .send({ platform: fake.flavour, name, credentials: { accessToken: fake.accessToken }, settings: { apiBaseUrl: fake.baseUrl } })
+    .expect(201);
+  return res.body.id as string;
+}
+
+export async function startMastodon(opts: MastodonFakeOptions = {}): Promise<MastodonFake> {
+  return MastodonFake.start(opts);
+}
+
+export async function createArticle(api: Api, over: Record<string, unknown> = {}): Promise<{ id: string; url: string; title: string }> {
+  const res = await api
+    .post('/api/v1/articles')
+    .send({
+      url: `https://news.example/2026/${Math.random().toString(36).slice(2)}`,
+      title: 'Council approves the new budget after a long night',
+      text: 'The council voted 7-2 on Tuesday.\n\nPlease follow us on Gab, Telegram and Truth Social!\n\nThe plan starts in May.',
+      ...over,
+    });
+  if (res.status !== 201) throw new Error(`article: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Waits until the delivery reaches one of `statuses`; returns the post's delivery. */
+export async function waitForDelivery(api: Api, postId: string, deliveryId: string, statuses: string[], timeoutMs = 20_000) {
+  return waitFor(
+    async () => {
+      const res = await api.get(`/api/v1/posts/${postId}`);
+      const d = (res.body.deliveries as Array<Record<string, unknown>>).find((x) => x.id === deliveryId);
+      return d && statuses.includes(String(d.status)) ? d : null;
+    },
+    { timeoutMs, what: `delivery ${deliveryId} to become ${statuses.join('|')}` },
+  );
+}
+
+export const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
