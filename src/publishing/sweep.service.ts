@@ -47,7 +47,7 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
     const got = await this.redis.set(lockKey, String(process.pid), 'PX', Math.max(2000, this.config.sweepSeconds * 900), 'NX');
     if (got !== 'OK') return 0;
     // A `publishing` row older than this has lost its worker (the job lock and the account lock both expired).
-    const staleBefore = Date.now() - (this.config.jobLockMs * 2 + this.config.httpTimeoutMs * 4 + 10_000);
+    const staleBefore = Date.now() - (this.config.jobLockMs * 2 + this.config.httpTimeoutMs * 4);
     let restored = 0;
     let after: string | undefined;
     for (;;) {
