@@ -84,9 +84,9 @@ describe('countTruthSocial', () => {
 
 describe('telegram', () => {
   it('drops tags and decodes entities', () => {
-    expect(telegramVisibleText('<b>Hi</b> &lt;3 &amp; &quot;x&quot; &#8364; &#x1F600; <a href="https://a.b">link</a>')).toBe(
-      'Hi <3 & "x" € 😀 link',
-    );
+    expect(
+      telegramVisibleText('<b>Hi</b> &lt;3 &amp; &quot;x&quot; &#8364; &#x1F600; <a href="https://a.b">link</a>'),
+    ).toBe('Hi <3 & "x" € 😀 link');
   });
 
   it('leaves unknown named entities as typed', () => {

@@ -2,7 +2,7 @@ import axios, { AxiosRequestConfig } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { PermanentError, PlatformError, TransientError } from './platform';
+import { PermanentError, PlatformError, ReauthError, TransientError } from './platform';
 
 /**
  * The one way adapters talk HTTP. It never lets an axios error (whose config holds the URL and the
@@ -109,8 +109,9 @@ export async function request(call: HttpCall): Promise<HttpResponse> {
     const text = typeof res.data === 'string' ? res.data : '';
     return { status: res.status, headers: flattenHeaders(res.headers), text, json: parseJson(text) };
   } catch (e) {
-    const code = errorCode(e);
-    if (tooLarge(e)) throw new TransientError(`${call.label}: response too large`);
+    const code = tooLarge(e) ? 'RESPONSE_TOO_LARGE' : errorCode(e);
+    if (code === 'ERR_INVALID_URL') throw new ReauthError(`${call.label}: invalid URL (check apiBaseUrl)`);
+    // An oversized answer still means the request arrived: same path as any failure after sending.
     const failure: NetworkFailure = { sent: state.connected, code };
     const what = failure.sent ? 'no answer after sending' : 'could not connect';
     const message = redact(`${call.label}: ${what} (${code})`, call.secrets);
@@ -171,8 +172,15 @@ export async function fetchMedia(url: string, opts: { timeoutMs: number; maxByte
   }
   if (res.status >= 500 || res.status === 429) throw new TransientError(`image download failed: HTTP ${res.status}`);
   if (res.status !== 200) throw new PermanentError(`image could not be fetched: HTTP ${res.status}`, res.status);
-  const contentType = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (!contentType.startsWith('image/')) throw new PermanentError(`image URL did not return an image (${contentType || 'no type'})`);
-  const ext = contentType.slice('image/'.length).replace('jpeg', 'jpg').replace(/[^a-z0-9]/g, '');
+  const contentType = String(res.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  if (!contentType.startsWith('image/'))
+    throw new PermanentError(`image URL did not return an image (${contentType || 'no type'})`);
+  const ext = contentType
+    .slice('image/'.length)
+    .replace('jpeg', 'jpg')
+    .replace(/[^a-z0-9]/g, '');
   return { bytes: Buffer.from(res.data), contentType, filename: `image.${ext || 'bin'}` };
 }

@@ -120,8 +120,9 @@ export interface PlatformAdapter {
   readonly credentialFields: readonly FieldSpec[];
   readonly settingsFields: readonly FieldSpec[];
   /**
-   * How long the platform honours an `Idempotency-Key` (Mastodon, Truth Social: 1 h). Within it, re-sending an
-   * interrupted request with the same key is safe; outside it (or without one) the worker reconciles first.
+   * How long a re-send with the same `Idempotency-Key` is trusted not to duplicate (Mastodon, Truth Social keep
+   * keys 1 h; adapters declare a margin below that). Within it the worker re-sends an interrupted request; outside
+   * it (or without a key) the worker reconciles first.
    */
   readonly idempotencyWindowMs?: number;
   /** Queue-wide ceiling for this platform's worker (BullMQ limiter). */

@@ -250,7 +250,7 @@ export class PublishService {
 
   private idempotencyCovers(adapter: PlatformAdapter, req: PublishRequest): boolean {
     const w = adapter.idempotencyWindowMs;
-    return w !== undefined && Date.now() - req.firstAttemptAt.getTime() < w - 60_000;
+    return w !== undefined && Date.now() - req.firstAttemptAt.getTime() < w;
   }
 
   private async request(d: DeliveryRow): Promise<PublishRequest> {

@@ -107,7 +107,11 @@ export function runAdapterContract(h: AdapterHarness): void {
       });
 
       (h.supportsImage ? it : it.skip)('posts with the article image', async () => {
-        const result = await adapter.publish(publishRequest({ text: h.sampleText, article: withImage() }), account, CTX);
+        const result = await adapter.publish(
+          publishRequest({ text: h.sampleText, article: withImage() }),
+          account,
+          CTX,
+        );
         const posted = fake.posted();
         expect(posted).toEqual([{ id: result.remoteId, text: h.sampleText, hasImage: true }]);
       });
@@ -203,7 +207,13 @@ export function runAdapterContract(h: AdapterHarness): void {
       });
 
       it('the platform refuses one character more, as permanent', async () => {
-        const e = await caught(() => adapter.publish(publishRequest({ text: textOfLength(limit() + 1, (t) => adapter.measure(t), h.lengthParts) }), account, CTX));
+        const e = await caught(() =>
+          adapter.publish(
+            publishRequest({ text: textOfLength(limit() + 1, (t) => adapter.measure(t), h.lengthParts) }),
+            account,
+            CTX,
+          ),
+        );
         expectKind(e, 'permanent');
         expect(fake.posted()).toHaveLength(0);
       });

@@ -79,7 +79,11 @@ export async function closedPortUrl(): Promise<string> {
 }
 
 /** Builds text of a target length from a prefix, filler and one URL, filler sized by the adapter's own measure. */
-export function textOfLength(n: number, measure: (t: string) => number, parts: { prefix: string; filler: string; url: string }): string {
+export function textOfLength(
+  n: number,
+  measure: (t: string) => number,
+  parts: { prefix: string; filler: string; url: string },
+): string {
   const build = (k: number) => `${parts.prefix}${parts.filler.repeat(k)} ${parts.url}`;
   let k = Math.max(0, n - measure(build(0)));
   // One filler unit may count as more than one (emoji in graphemes vs code points): walk to the exact size.

@@ -25,7 +25,10 @@ export function contractFake(fake: MastodonFake): ContractFake {
 
 /** A 429 whose X-RateLimit-Reset is `seconds` from now (built when the test runs). */
 export function rateLimited(seconds: number): () => Fault {
-  return () => mastodonError(429, 'Too many requests', { 'X-RateLimit-Reset': new Date(Date.now() + seconds * 1000).toISOString() });
+  return () =>
+    mastodonError(429, 'Too many requests', {
+      'X-RateLimit-Reset': new Date(Date.now() + seconds * 1000).toISOString(),
+    });
 }
 
 export const TWO_HOURS_AGO = () => new Date(Date.now() - 2 * 3600_000);
@@ -38,9 +41,18 @@ export const CLOUDFLARE_BLOCKED =
 /** Rows every flavour shares (§3.1 baseline rows that gab and truthsocial do not override). */
 export function sharedRows(): ErrorRow[] {
   return [
-    { row: '401 The access token is invalid', fault: mastodonError(401, 'The access token is invalid'), expect: 'reauth' },
+    {
+      row: '401 The access token is invalid',
+      fault: mastodonError(401, 'The access token is invalid'),
+      expect: 'reauth',
+    },
     { row: '429 with X-RateLimit-Reset in 90 s', fault: rateLimited(90), expect: 'rate-limited', retryAfterMs: 90_000 },
-    { row: '429 without X-RateLimit-Reset (fallback 60 s)', fault: mastodonError(429, 'Too many requests'), expect: 'rate-limited', retryAfterMs: 60_000 },
+    {
+      row: '429 without X-RateLimit-Reset (fallback 60 s)',
+      fault: mastodonError(429, 'Too many requests'),
+      expect: 'rate-limited',
+      retryAfterMs: 60_000,
+    },
   ];
 }
 
@@ -54,7 +66,8 @@ export function familyHarness(
     adapter,
     start: async () => contractFake(await MastodonFake.start(fakeOptions)),
     publishKey: 'POST /api/v1/statuses',
-    sampleText: 'Crier launches: café ☕ & <friends> 👨‍👩‍👧 https://news.example/a/very/long/path/for-the-article?utm=feed.',
+    sampleText:
+      'Crier launches: café ☕ & <friends> 👨‍👩‍👧 https://news.example/a/very/long/path/for-the-article?utm=feed.',
     lengthParts: { prefix: 'Breaking 👨‍👩‍👧: ', filler: 'é', url: `${ARTICLE_URL}&padding=${'p'.repeat(40)}` },
     supportsImage: true,
     errorRows: [...sharedRows(), ...errorRows],

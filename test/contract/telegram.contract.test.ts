@@ -28,18 +28,67 @@ const html502 = { status: 502, rawBody: '<html><head><title>502 Bad Gateway</tit
 
 // §3.8 table, row by row.
 const rows: ErrorRow[] = [
-  { row: '429 retry after 7', fault: telegramError(429, 'Too Many Requests: retry after 7', { retry_after: 7 }), expect: 'rate-limited', retryAfterMs: 7000 },
-  { row: '400 message is too long', fault: telegramError(400, 'Bad Request: message is too long'), expect: 'permanent' },
-  { row: '400 caption too long', key: 'sendPhoto', withImage: true, fault: telegramError(400, 'Bad Request: message caption is too long'), expect: 'permanent' },
-  { row: "400 can't parse entities", fault: telegramError(400, "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0"), expect: 'permanent' },
-  { row: '400 wrong HTTP URL', key: 'sendPhoto', withImage: true, fault: telegramError(400, 'Bad Request: wrong file identifier/HTTP URL specified'), expect: 'permanent' },
-  { row: '400 failed to get HTTP URL content', key: 'sendPhoto', withImage: true, fault: telegramError(400, 'Bad Request: failed to get HTTP URL content'), expect: 'transient' },
+  {
+    row: '429 retry after 7',
+    fault: telegramError(429, 'Too Many Requests: retry after 7', { retry_after: 7 }),
+    expect: 'rate-limited',
+    retryAfterMs: 7000,
+  },
+  {
+    row: '400 message is too long',
+    fault: telegramError(400, 'Bad Request: message is too long'),
+    expect: 'permanent',
+  },
+  {
+    row: '400 caption too long',
+    key: 'sendPhoto',
+    withImage: true,
+    fault: telegramError(400, 'Bad Request: message caption is too long'),
+    expect: 'permanent',
+  },
+  {
+    row: "400 can't parse entities",
+    fault: telegramError(400, 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0'),
+    expect: 'permanent',
+  },
+  {
+    row: '400 wrong HTTP URL',
+    key: 'sendPhoto',
+    withImage: true,
+    fault: telegramError(400, 'Bad Request: wrong file identifier/HTTP URL specified'),
+    expect: 'permanent',
+  },
+  {
+    row: '400 failed to get HTTP URL content',
+    key: 'sendPhoto',
+    withImage: true,
+    fault: telegramError(400, 'Bad Request: failed to get HTTP URL content'),
+    expect: 'transient',
+  },
   { row: '400 chat not found', fault: telegramError(400, 'Bad Request: chat not found'), expect: 'reauth' },
-  { row: '400 need administrator rights', fault: telegramError(400, 'Bad Request: need administrator rights in the channel chat'), expect: 'reauth' },
-  { row: '400 migrate_to_chat_id', fault: telegramError(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: -1009 }), expect: 'reauth' },
+  {
+    row: '400 need administrator rights',
+    fault: telegramError(400, 'Bad Request: need administrator rights in the channel chat'),
+    expect: 'reauth',
+  },
+  {
+    row: '400 migrate_to_chat_id',
+    fault: telegramError(400, 'Bad Request: group chat was upgraded to a supergroup chat', {
+      migrate_to_chat_id: -1009,
+    }),
+    expect: 'reauth',
+  },
   { row: '401 Unauthorized', fault: telegramError(401, 'Unauthorized'), expect: 'reauth' },
-  { row: '403 bot was kicked', fault: telegramError(403, 'Forbidden: bot was kicked from the channel chat'), expect: 'reauth' },
-  { row: '403 bot is not a member', fault: telegramError(403, 'Forbidden: bot is not a member of the channel chat'), expect: 'reauth' },
+  {
+    row: '403 bot was kicked',
+    fault: telegramError(403, 'Forbidden: bot was kicked from the channel chat'),
+    expect: 'reauth',
+  },
+  {
+    row: '403 bot is not a member',
+    fault: telegramError(403, 'Forbidden: bot is not a member of the channel chat'),
+    expect: 'reauth',
+  },
   { row: '500 on send', fault: telegramError(500, 'Internal Server Error'), expect: 'ambiguous' },
   { row: '502 HTML on send', fault: html502, expect: 'ambiguous' },
   { row: 'timeout after the message was stored', fault: { delayMs: 2000 }, timeoutMs: 300, expect: 'ambiguous' },
@@ -132,7 +181,12 @@ describe('telegram specifics', () => {
     await start({ chats: [channel(over)] });
     const result = await adapter.verify(accountFor(tg), CTX);
     expect(result.ok).toBe(ok);
-    if (ok) expect(result.remoteAccount).toMatchObject({ id: String(DEFAULT_CHAT.id), name: DEFAULT_CHAT.title, username: 'crier_test' });
+    if (ok)
+      expect(result.remoteAccount).toMatchObject({
+        id: String(DEFAULT_CHAT.id),
+        name: DEFAULT_CHAT.title,
+        username: 'crier_test',
+      });
     else expect(result.reason).toMatch(/administrator|Post messages/);
   });
 
@@ -143,7 +197,11 @@ describe('telegram specifics', () => {
   });
 
   it('declares Telegram limits and fields', () => {
-    expect(adapter.limits()).toMatchObject({ maxLength: 4096, maxCaptionLength: 1024, counting: 'code-points-after-html' });
+    expect(adapter.limits()).toMatchObject({
+      maxLength: 4096,
+      maxCaptionLength: 1024,
+      counting: 'code-points-after-html',
+    });
     expect(adapter.credentialFields).toEqual([expect.objectContaining({ name: 'botToken', secret: true })]);
     expect(adapter.settingsFields.find((f) => f.name === 'chatId')).toMatchObject({ secret: false, required: true });
     expect(adapter.rateLimit).toEqual({ max: 20, durationMs: 1000 });

@@ -102,6 +102,12 @@ export abstract class FakeServer {
     this.faults.length = 0;
   }
 
+  /** Forgets requests and faults (subclasses also drop what was posted), keeping the server and its URL. */
+  reset(): void {
+    this.requests.length = 0;
+    this.clearFaults();
+  }
+
   /** Serves bytes at `path` (e.g. an article image to upload); returns its absolute URL. */
   hostFile(path: string, bytes: Buffer, type: string): string {
     this.statics.set(path, { bytes, type });
@@ -179,13 +185,20 @@ export abstract class FakeServer {
     const fakeReq: FakeRequest = { ...recorded, params };
     if (!route) return send(res, this.notFound(fakeReq));
 
-    const keys = [`${recorded.method} ${route.pattern}`, `${recorded.method} ${url.pathname}`, ...this.extraKeys(fakeReq)];
+    const keys = [
+      `${recorded.method} ${route.pattern}`,
+      `${recorded.method} ${url.pathname}`,
+      ...this.extraKeys(fakeReq),
+    ];
     const fault = this.takeFault(keys);
     let reply: FakeReply;
     if (!fault) reply = await route.handler(fakeReq);
     else {
       const handled = fault.status === undefined || fault.accept ? await route.handler(fakeReq) : undefined;
-      reply = fault.status === undefined && handled ? handled : { status: fault.status ?? 500, body: fault.body, rawBody: fault.rawBody, headers: fault.headers };
+      reply =
+        fault.status === undefined && handled
+          ? handled
+          : { status: fault.status ?? 500, body: fault.body, rawBody: fault.rawBody, headers: fault.headers };
       if (fault.delayMs) await this.sleep(fault.delayMs);
       if (fault.drop) {
         req.socket.destroy();
@@ -239,7 +252,10 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-async function parseBody(raw: Buffer, contentType: string): Promise<{ body: unknown; files: Record<string, UploadedFile> }> {
+async function parseBody(
+  raw: Buffer,
+  contentType: string,
+): Promise<{ body: unknown; files: Record<string, UploadedFile> }> {
   const files: Record<string, UploadedFile> = {};
   if (raw.length === 0) return { body: undefined, files };
   if (contentType.includes('application/json')) {

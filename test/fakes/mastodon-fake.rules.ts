@@ -26,7 +26,12 @@ export function statusLength(flavour: Flavour, text: string): number {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Renders status text the way Mastodon does: paragraphs, <br />, and links split into invisible/ellipsis spans. */
@@ -71,8 +76,8 @@ const WINDOWS: Array<[keyof GabCaps, number, string]> = [
 
 /** The 422 text when a new status would exceed a window, e.g. "Validation failed: Minute by minute …, Hourly …". */
 export function gabCapError(createdAt: Date[], caps: GabCaps, now = Date.now()): string | null {
-  const reached = WINDOWS.filter(([key, ms]) => createdAt.filter((d) => now - d.getTime() < ms).length >= caps[key]).map(
-    ([, , label]) => `${label} status limit reached. Please slow down.`,
-  );
+  const reached = WINDOWS.filter(
+    ([key, ms]) => createdAt.filter((d) => now - d.getTime() < ms).length >= caps[key],
+  ).map(([, , label]) => `${label} status limit reached. Please slow down.`);
   return reached.length ? `Validation failed: ${reached.join(', ')}` : null;
 }

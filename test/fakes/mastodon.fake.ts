@@ -103,23 +103,60 @@ export class MastodonFake extends FakeServer {
     return fake;
   }
 
+  override reset(): void {
+    super.reset();
+    this.statuses.length = 0;
+    this.media.length = 0;
+    this.rateWindow = { start: Date.now(), count: 0 };
+    this.copyPaste = { text: '', count: 0, at: 0 };
+  }
+
   protected notFound(): FakeReply {
     return err(404, 'Record not found');
   }
 
   private defineRoutes(): void {
-    const authed = (h: (req: FakeRequest) => FakeReply) => (req: FakeRequest) => this.guard(req) ?? this.withRateHeaders(h(req));
-    this.route('GET', '/api/v1/accounts/verify_credentials', authed(() => this.verifyCredentials()));
+    const authed = (h: (req: FakeRequest) => FakeReply) => (req: FakeRequest) =>
+      this.guard(req) ?? this.withRateHeaders(h(req));
+    this.route(
+      'GET',
+      '/api/v1/accounts/verify_credentials',
+      authed(() => this.verifyCredentials()),
+    );
     this.route('GET', '/api/v1/instance', () => ({ status: 200, body: this.instanceV1() }));
     if (this.flavour !== 'gab') {
       this.route('GET', '/api/v2/instance', () => ({ status: 200, body: this.instanceV2() }));
-      this.route('POST', '/api/v2/media', authed((req) => this.createMedia(req, true)));
+      this.route(
+        'POST',
+        '/api/v2/media',
+        authed((req) => this.createMedia(req, true)),
+      );
     }
-    this.route('POST', '/api/v1/media', authed((req) => this.createMedia(req, false)));
-    this.route('GET', '/api/v1/media/:id', authed((req) => this.showMedia(req.params.id)));
-    this.route('POST', '/api/v1/statuses', authed((req) => this.createStatus(req)));
-    this.route('GET', '/api/v1/statuses/:id', authed((req) => this.showStatus(req.params.id)));
-    this.route('GET', '/api/v1/accounts/:id/statuses', authed((req) => this.accountStatuses(req)));
+    this.route(
+      'POST',
+      '/api/v1/media',
+      authed((req) => this.createMedia(req, false)),
+    );
+    this.route(
+      'GET',
+      '/api/v1/media/:id',
+      authed((req) => this.showMedia(req.params.id)),
+    );
+    this.route(
+      'POST',
+      '/api/v1/statuses',
+      authed((req) => this.createStatus(req)),
+    );
+    this.route(
+      'GET',
+      '/api/v1/statuses/:id',
+      authed((req) => this.showStatus(req.params.id)),
+    );
+    this.route(
+      'GET',
+      '/api/v1/accounts/:id/statuses',
+      authed((req) => this.accountStatuses(req)),
+    );
   }
 
   /** 401 on a missing or wrong Bearer token; 429 once the token's window budget is spent. */
@@ -174,12 +211,21 @@ export class MastodonFake extends FakeServer {
 
   private createMedia(req: FakeRequest, v2: boolean): FakeReply {
     const file = req.files.file;
-    if (!file) return err(422, 'Validation failed: File can\'t be blank');
+    if (!file) return err(422, "Validation failed: File can't be blank");
     if (!/^(image|video)\//.test(file.type)) {
-      return err(422, this.flavour === 'gab' ? 'content type or file name error' : 'Validation failed: File content type is invalid');
+      return err(
+        422,
+        this.flavour === 'gab' ? 'content type or file name error' : 'Validation failed: File content type is invalid',
+      );
     }
     const polls = v2 && this.flavour === 'mastodon' ? (this.opts.mediaProcessingPolls ?? 0) : 0;
-    const m: FakeMedia = { id: this.newId(), filename: file.filename, type: file.type, size: file.size, pollsLeft: polls };
+    const m: FakeMedia = {
+      id: this.newId(),
+      filename: file.filename,
+      type: file.type,
+      size: file.size,
+      pollsLeft: polls,
+    };
     this.media.push(m);
     return { status: polls > 0 ? 202 : 200, body: this.mediaJson(m) };
   }
@@ -209,7 +255,9 @@ export class MastodonFake extends FakeServer {
     // Truth Social's trap: nothing created, 200 with an empty object (§3.2).
     if (this.flavour === 'truthsocial' && (this.hostile || !this.signInIpRecorded)) return { status: 200, body: {} };
     if (key) {
-      const earlier = this.statuses.find((s) => s.idempotencyKey === key && Date.now() - s.createdAt.getTime() < IDEMPOTENCY_TTL_MS);
+      const earlier = this.statuses.find(
+        (s) => s.idempotencyKey === key && Date.now() - s.createdAt.getTime() < IDEMPOTENCY_TTL_MS,
+      );
       if (earlier) return { status: 200, body: this.statusJson(earlier) };
     }
     const rejected = this.validate(text, visibility, mediaIds);
@@ -225,15 +273,22 @@ export class MastodonFake extends FakeServer {
       createdAt: new Date(),
       url: '',
     };
-    status.url = this.flavour === 'gab' ? `${this.baseUrl}/${this.account.username}/posts/${status.id}` : `${this.baseUrl}/@${this.account.username}/${status.id}`;
+    status.url =
+      this.flavour === 'gab'
+        ? `${this.baseUrl}/${this.account.username}/posts/${status.id}`
+        : `${this.baseUrl}/@${this.account.username}/${status.id}`;
     this.statuses.push(status);
     return { status: 200, body: this.statusJson(status) };
   }
 
   private validate(text: string, visibility: string, mediaIds: string[]): FakeReply | undefined {
-    if (this.flavour === 'truthsocial' && !['public', 'group'].includes(visibility)) return err(403, 'This action is not allowed');
+    if (this.flavour === 'truthsocial' && !['public', 'group'].includes(visibility))
+      return err(403, 'This action is not allowed');
     if (this.flavour === 'gab') {
-      const cap = gabCapError(this.statuses.map((s) => s.createdAt), this.opts.gabCaps ?? DEFAULT_GAB_CAPS);
+      const cap = gabCapError(
+        this.statuses.map((s) => s.createdAt),
+        this.opts.gabCaps ?? DEFAULT_GAB_CAPS,
+      );
       if (cap) return err(422, cap);
       // A 4th identical text within 120 s; every copy restarts the window.
       const now = Date.now();
@@ -246,13 +301,15 @@ export class MastodonFake extends FakeServer {
         ? err(422, `Validation failed: ${message}`, { error_code: 'STATUS_INVALID', error_message: message })
         : err(422, `Validation failed: ${message}`);
     if (!text.trim() && mediaIds.length === 0) return invalid("Text can't be blank");
-    if (statusLength(this.flavour, text) > this.maxCharacters) return invalid(`Text character limit of ${this.maxCharacters} exceeded`);
+    if (statusLength(this.flavour, text) > this.maxCharacters)
+      return invalid(`Text character limit of ${this.maxCharacters} exceeded`);
     const maxMedia = this.flavour === 'gab' ? 8 : 4;
     if (mediaIds.length > maxMedia) return err(422, `Cannot attach more than ${maxMedia} files`);
     for (const id of mediaIds) {
       const m = this.media.find((x) => x.id === id);
       if (!m) return err(422, 'Media could not be attached.');
-      if (m.pollsLeft > 0) return err(422, 'Cannot attach files that have not finished processing. Try again in a moment!');
+      if (m.pollsLeft > 0)
+        return err(422, 'Cannot attach files that have not finished processing. Try again in a moment!');
     }
     return undefined;
   }

@@ -4,7 +4,22 @@
  */
 
 const ALLOWED_TAGS = new Set([
-  'b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'a', 'code', 'pre', 'span', 'tg-spoiler', 'tg-emoji', 'blockquote',
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'a',
+  'code',
+  'pre',
+  'span',
+  'tg-spoiler',
+  'tg-emoji',
+  'blockquote',
 ]);
 const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
 
@@ -24,9 +39,14 @@ export function parseTelegramHtml(html: string): ParsedHtml {
       const [, slash, rawName] = m;
       const name = rawName.toLowerCase();
       if (slash) {
-        if (stack.pop() !== name) return { ok: false, error: `Unmatched end tag at byte offset ${at(i)}, expected "</${stack.at(-1) ?? ''}>", found "</${name}>"` };
+        if (stack.pop() !== name)
+          return {
+            ok: false,
+            error: `Unmatched end tag at byte offset ${at(i)}, expected "</${stack.at(-1) ?? ''}>", found "</${name}>"`,
+          };
       } else {
-        if (!ALLOWED_TAGS.has(name)) return { ok: false, error: `Unsupported start tag "${name}" at byte offset ${at(i)}` };
+        if (!ALLOWED_TAGS.has(name))
+          return { ok: false, error: `Unsupported start tag "${name}" at byte offset ${at(i)}` };
         stack.push(name);
       }
       i = end + 1;

@@ -89,6 +89,11 @@ export class TelegramFake extends FakeServer {
     return fake;
   }
 
+  override reset(): void {
+    super.reset();
+    this.messages.length = 0;
+  }
+
   /** Messages posted to one chat (default: the first configured chat). */
   messagesIn(chatId: number = this.chats[0].id): TelegramMessage[] {
     return this.messages.filter((m) => m.chatId === chatId);
@@ -104,7 +109,10 @@ export class TelegramFake extends FakeServer {
 
   private dispatch(req: FakeRequest): FakeReply {
     if (req.params.token !== this.botToken) return fail(401, 'Unauthorized');
-    const p = { ...req.query, ...(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}) };
+    const p = {
+      ...req.query,
+      ...(req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}),
+    };
     switch (req.params.method) {
       case 'getMe':
         return ok({ id: this.botId, is_bot: true, first_name: 'Crier Test Bot', username: this.botUsername });
@@ -136,13 +144,16 @@ export class TelegramFake extends FakeServer {
     const chat = this.findChat(p.chat_id);
     if (!chat) return fail(400, 'Bad Request: chat not found');
     if (chat.migrateToChatId !== undefined) {
-      return fail(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: chat.migrateToChatId });
+      return fail(400, 'Bad Request: group chat was upgraded to a supergroup chat', {
+        migrate_to_chat_id: chat.migrateToChatId,
+      });
     }
     const kind = chat.type === 'channel' ? 'channel chat' : 'group chat';
     if (chat.botStatus === 'kicked') return fail(403, `Forbidden: bot was kicked from the ${kind}`);
     if (chat.botStatus === 'left') return fail(403, `Forbidden: bot is not a member of the ${kind}`);
     const canPost = chat.botStatus === 'creator' || (chat.botStatus === 'administrator' && chat.canPostMessages);
-    if (chat.type === 'channel' && !canPost) return fail(400, 'Bad Request: need administrator rights in the channel chat');
+    if (chat.type === 'channel' && !canPost)
+      return fail(400, 'Bad Request: need administrator rights in the channel chat');
 
     const raw = String((method === 'sendMessage' ? p.text : p.caption) ?? '');
     const html = p.parse_mode === 'HTML';
@@ -172,7 +183,11 @@ export class TelegramFake extends FakeServer {
     this.messages.push(message);
     const result: Record<string, unknown> = { message_id: message.messageId, date: message.date, chat: chatJson(chat) };
     if (method === 'sendMessage') result.text = visible;
-    else Object.assign(result, { caption: visible, photo: [{ file_id: `photo-${message.messageId}`, width: 800, height: 600 }] });
+    else
+      Object.assign(result, {
+        caption: visible,
+        photo: [{ file_id: `photo-${message.messageId}`, width: 800, height: 600 }],
+      });
     return ok(result);
   }
 

@@ -2,7 +2,7 @@ import { isCloudflarePage } from '../adapter-helpers';
 import { countGraphemesUrl23 } from '../counting';
 import { HttpResponse } from '../http';
 import { MastodonApi, MastodonFamilyAdapter } from '../mastodon-family/mastodon-family.base';
-import { FailureContext, describe } from '../mastodon-family/mastodon-family.errors';
+import { FailureContext, describeFailure } from '../mastodon-family/mastodon-family.errors';
 import {
   AmbiguousError,
   PermanentError,
@@ -57,7 +57,10 @@ export class GabAdapter extends MastodonFamilyAdapter {
   }
 
   /** The flags gabtv will need (media upload is limited to PRO/Verified/Donor/Investor accounts). */
-  protected override async accountFacts(_api: MastodonApi, me: Record<string, unknown>): Promise<Partial<RemoteAccount>> {
+  protected override async accountFacts(
+    _api: MastodonApi,
+    me: Record<string, unknown>,
+  ): Promise<Partial<RemoteAccount>> {
     const flags = ['is_pro', 'is_verified', 'is_donor', 'is_investor'] as const;
     return Object.fromEntries(flags.map((f) => [f, me[f] === true]));
   }
@@ -65,7 +68,7 @@ export class GabAdapter extends MastodonFamilyAdapter {
   protected override classifySpecific(res: HttpResponse, ctx: FailureContext): PlatformError | undefined {
     const status = res.status;
     const error = errorText(res.json);
-    const message = describe(res, ctx);
+    const message = describeFailure(res, ctx);
     if ((status === 403 || status === 429) && isCloudflarePage(res.text, res.headers)) {
       return new TransientError(message, status);
     }

@@ -15,7 +15,7 @@ import {
   TransientError,
   VerifyResult,
 } from '../platform';
-import { CallPhase, FailureContext, classifyMastodon, maybePosted } from './mastodon-family.errors';
+import { CallPhase, FailureContext, IDEMPOTENCY_TRUST_MS, classifyMastodon, maybePosted } from './mastodon-family.errors';
 import { RemoteStatus, createdAtMs, statusMatches } from './mastodon-family.match';
 
 /** What distinguishes one Mastodon-family platform from another, besides its error refinements. */
@@ -48,7 +48,13 @@ export class MastodonApi {
   send(
     method: 'GET' | 'POST',
     path: string,
-    opts: { phase: CallPhase; json?: unknown; form?: FormData; headers?: Record<string, string>; onSent?: (f: NetworkFailure, m: string) => PlatformError },
+    opts: {
+      phase: CallPhase;
+      json?: unknown;
+      form?: FormData;
+      headers?: Record<string, string>;
+      onSent?: (f: NetworkFailure, m: string) => PlatformError;
+    },
   ): Promise<HttpResponse> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, ...opts.headers };
     if (opts.json !== undefined) headers['Content-Type'] = 'application/json';
@@ -84,9 +90,11 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
   readonly settingsFields: readonly FieldSpec[];
   // 300 requests / 5 min per token; one publish is up to ~4 requests (verify, media, poll, status).
   readonly rateLimit = { max: 60, durationMs: 60_000 };
+  readonly idempotencyWindowMs?: number;
 
   constructor(protected readonly flavour: MastodonFlavour) {
     this.id = flavour.id;
+    if (flavour.idempotent) this.idempotencyWindowMs = IDEMPOTENCY_TRUST_MS;
     this.name = flavour.name;
     this.kind = flavour.kind;
     this.credentialFields = [{ name: 'accessToken', secret: true, required: true, description: 'OAuth access token' }];
@@ -145,7 +153,12 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
     const api = this.session(account, ctx);
     await this.beforePublish(api, req);
     const mediaIds = req.article?.imageUrl ? [await this.uploadImage(api, req.article.imageUrl, ctx, req)] : [];
-    const publishCtx: FailureContext = { platform: this.id, phase: 'publish', req, idempotent: this.flavour.idempotent };
+    const publishCtx: FailureContext = {
+      platform: this.id,
+      phase: 'publish',
+      req,
+      idempotent: this.flavour.idempotent,
+    };
     const res = await api.send('POST', '/api/v1/statuses', {
       phase: 'publish',
       json: { status: req.text, visibility: 'public', ...(mediaIds.length ? { media_ids: mediaIds } : {}) },
@@ -166,7 +179,9 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
       const remoteAccount: RemoteAccount = {
         id: idOf(me) ?? undefined,
         username: typeof me.username === 'string' ? me.username : undefined,
-        name: (typeof me.display_name === 'string' && me.display_name) || (typeof me.acct === 'string' ? me.acct : undefined),
+        name:
+          (typeof me.display_name === 'string' && me.display_name) ||
+          (typeof me.acct === 'string' ? me.acct : undefined),
         ...(await this.accountFacts(api, me)),
       };
       return { ok: true, checked: true, remoteAccount };
@@ -180,9 +195,12 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
     let maxId: string | null = null;
     for (let page = 0; page < RECONCILE_PAGES; page++) {
       const query = `limit=40${maxId ? `&max_id=${encodeURIComponent(maxId)}` : ''}`;
-      const res = await api.send('GET', `/api/v1/accounts/${encodeURIComponent(String(accountId))}/statuses?${query}`, { phase: 'read' });
+      const res = await api.send('GET', `/api/v1/accounts/${encodeURIComponent(String(accountId))}/statuses?${query}`, {
+        phase: 'read',
+      });
       if (res.status !== 200) throw this.fail(res, api, 'read', req);
-      if (!Array.isArray(res.json)) throw new TransientError(`${this.id} read: statuses list is not an array`, res.status);
+      if (!Array.isArray(res.json))
+        throw new TransientError(`${this.id} read: statuses list is not an array`, res.status);
       const list = res.json as RemoteStatus[];
       for (const status of list) {
         const id = idOf(status);

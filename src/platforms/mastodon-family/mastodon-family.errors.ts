@@ -33,7 +33,7 @@ export const FALLBACK_RETRY_MS = 60_000;
  */
 export const IDEMPOTENCY_TRUST_MS = 50 * 60_000;
 
-export function describe(res: HttpResponse, ctx: FailureContext): string {
+export function describeFailure(res: HttpResponse, ctx: FailureContext): string {
   return `${ctx.platform} ${ctx.phase}: ${platformSays(res.json, res.text, res.status)}`;
 }
 
@@ -61,7 +61,7 @@ export function maybePosted(message: string, ctx: FailureContext, status?: numbe
 /** The Mastodon baseline table (§3.1); gab and truthsocial refine it before falling back here. */
 export function classifyMastodon(res: HttpResponse, ctx: FailureContext): PlatformError {
   const status = res.status;
-  const message = describe(res, ctx);
+  const message = describeFailure(res, ctx);
   if (status === 429) {
     if (isCloudflarePage(res.text, res.headers)) return new TransientError(message, status);
     return new RateLimitedError(message, retryAfterMs(res.headers), status);
@@ -69,7 +69,8 @@ export function classifyMastodon(res: HttpResponse, ctx: FailureContext): Platfo
   if (isCloudflarePage(res.text, res.headers) && (status === 403 || status === 503)) {
     return new TransientError(message, status);
   }
-  if (status >= 500) return ctx.phase === 'publish' ? maybePosted(message, ctx, status) : new TransientError(message, status);
+  if (status >= 500)
+    return ctx.phase === 'publish' ? maybePosted(message, ctx, status) : new TransientError(message, status);
   // 401 bad/revoked token, 403 missing scope, 404 on an API path = wrong apiBaseUrl: all need a human.
   if (status === 401 || status === 403 || status === 404) return new ReauthError(message, status);
   if (status >= 300 && status < 400) return new ReauthError(`${message} (redirect: check apiBaseUrl)`, status);

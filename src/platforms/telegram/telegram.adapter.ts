@@ -56,7 +56,8 @@ class BotApi {
   private unwrap(res: HttpResponse, method: string, send: boolean): Record<string, unknown> {
     if (res.status < 200 || res.status >= 300) throw scrub(classifyTelegram(res, method, send), this.secrets);
     const body = res.json as { ok?: boolean; result?: unknown } | undefined;
-    if (body?.ok === true && body.result && typeof body.result === 'object') return body.result as Record<string, unknown>;
+    if (body?.ok === true && body.result && typeof body.result === 'object')
+      return body.result as Record<string, unknown>;
     // A 2xx without `ok:true` + result proves nothing: maybe posted (send) or simply unreadable (reads).
     const what = `telegram ${method}: HTTP ${res.status} without ok:true and a result`;
     throw send ? new AmbiguousError(what, res.status) : new TransientError(what, res.status);
@@ -86,7 +87,13 @@ export class TelegramAdapter implements PlatformAdapter {
   readonly rateLimit = { max: 20, durationMs: 1000 };
 
   limits(): PlatformLimits {
-    return { maxLength: TEXT_LIMIT, counting: 'code-points-after-html', maxImages: 1, video: false, maxCaptionLength: CAPTION_LIMIT };
+    return {
+      maxLength: TEXT_LIMIT,
+      counting: 'code-points-after-html',
+      maxImages: 1,
+      video: false,
+      maxCaptionLength: CAPTION_LIMIT,
+    };
   }
 
   measure(text: string): number {
@@ -105,7 +112,10 @@ export class TelegramAdapter implements PlatformAdapter {
     if (typeof messageId !== 'number') {
       throw new AmbiguousError('telegram: answer without result.message_id');
     }
-    return { remoteId: String(messageId), remoteUrl: telegramPostUrl(result.chat as TgChat | undefined, chatId, messageId) };
+    return {
+      remoteId: String(messageId),
+      remoteUrl: telegramPostUrl(result.chat as TgChat | undefined, chatId, messageId),
+    };
   }
 
   async verify(account: AccountRef, ctx: AdapterContext): Promise<VerifyResult> {

@@ -2,8 +2,15 @@ import { isCloudflarePage, looksLikeHtml } from '../adapter-helpers';
 import { countTruthSocial } from '../counting';
 import { HttpResponse } from '../http';
 import { MastodonApi, MastodonFamilyAdapter } from '../mastodon-family/mastodon-family.base';
-import { FailureContext, describe } from '../mastodon-family/mastodon-family.errors';
-import { AmbiguousError, PermanentError, PlatformError, PublishRequest, ReauthError, TransientError } from '../platform';
+import { FailureContext, describeFailure } from '../mastodon-family/mastodon-family.errors';
+import {
+  AmbiguousError,
+  PermanentError,
+  PlatformError,
+  PublishRequest,
+  ReauthError,
+  TransientError,
+} from '../platform';
 
 /** Truth Social (§3.2): Mastodon fork behind Cloudflare, with the 200 `{}` trap and its own URL counting. */
 export class TruthSocialAdapter extends MastodonFamilyAdapter {
@@ -35,16 +42,22 @@ export class TruthSocialAdapter extends MastodonFamilyAdapter {
   protected override answerWithoutId(res: HttpResponse, req: PublishRequest): PlatformError {
     const empty = !!res.json && typeof res.json === 'object' && Object.keys(res.json).length === 0;
     if (empty && req.previousAmbiguous) {
-      return new ReauthError('truthsocial publish: account restricted or sign-in IP missing (200 {} twice)', res.status);
+      return new ReauthError(
+        'truthsocial publish: account restricted or sign-in IP missing (200 {} twice)',
+        res.status,
+      );
     }
-    return new AmbiguousError(`truthsocial publish: HTTP ${res.status} ${empty ? '{}' : 'without a status id'}`, res.status);
+    return new AmbiguousError(
+      `truthsocial publish: HTTP ${res.status} ${empty ? '{}' : 'without a status id'}`,
+      res.status,
+    );
   }
 
   protected override classifySpecific(res: HttpResponse, ctx: FailureContext): PlatformError | undefined {
     const status = res.status;
     const body = (res.json && typeof res.json === 'object' ? res.json : {}) as Record<string, unknown>;
     const error = typeof body.error === 'string' ? body.error : '';
-    const message = describe(res, ctx);
+    const message = describeFailure(res, ctx);
     if (status === 403 && looksLikeHtml(res.text)) {
       // Geo-block: our egress is refused everywhere, a human must move it. Other edge pages pass.
       if (/unavailable in your (area|region|country)/i.test(res.text)) return new ReauthError(message, status);
