@@ -5,6 +5,7 @@ import { AccountsController } from './accounts/accounts.controller';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AccountsService } from './accounts/accounts.service';
 import { CredentialCipher } from './accounts/credential-cipher';
+import { CredentialRefreshService } from './accounts/credential-refresh.service';
 import { ArticlesController } from './articles/articles.controller';
 import { ArticlesRepository } from './articles/articles.repository';
 import { ArticlesService } from './articles/articles.service';
@@ -53,6 +54,7 @@ export class AppModule {
       ArticlesRepository,
       PostsRepository,
       QueueService,
+      CredentialRefreshService,
       AccountsService,
       ArticlesService,
       PostsService,

@@ -20,7 +20,9 @@ export class AccountsController {
         kind: a.kind,
         limits: { maxLength: l.maxLength, counting: l.counting, maxImages: l.maxImages, video: l.video, maxCaptionLength: l.maxCaptionLength },
         credentialFields: a.credentialFields,
+        credentialSets: a.credentialSets ?? null,
         settingsFields: a.settingsFields,
+        pricing: a.pricing ?? null,
       };
     });
   }

@@ -3,11 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { AccountRow } from '../database/schema';
 import { BadInput, isUuid, NotFound } from '../common/errors';
-import { AccountRef, PlatformAdapter, PlatformId, RemoteAccount, VerifyResult, isPlatformError } from '../platforms/platform';
+import { AccountRef, isPlatformError, PlatformAdapter, PlatformId, Pricing, RemoteAccount, VerifyResult } from '../platforms/platform';
 import { findAdapter, getAdapter } from '../platforms/platform.registry';
 import { AccountsRepository } from './accounts.repository';
 import { CredentialCipher, maskSecret } from './credential-cipher';
 import { AccountEvents } from './account-events';
+import { CredentialRefreshService } from './credential-refresh.service';
 
 export const ACCOUNT_STATUSES = ['active', 'reauth_required', 'disabled'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -21,6 +22,8 @@ export interface AccountView {
   settings: Record<string, string>;
   credentials: Record<string, string>;
   remoteAccount: RemoteAccount | null;
+  /** Per-post cost where the platform bills per post (X). */
+  pricing: Pricing | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -40,6 +43,7 @@ export class AccountsService {
     private readonly repo: AccountsRepository,
     private readonly cipher: CredentialCipher,
     private readonly events: AccountEvents,
+    private readonly refresher: CredentialRefreshService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -123,7 +127,10 @@ export class AccountsService {
     const adapter = getAdapter(row.platform as PlatformId);
     let result: VerifyResult;
     try {
-      result = await adapter.verify(this.accountRef(row), { timeoutMs: this.config.httpTimeoutMs });
+      result = await adapter.verify(this.accountRef(row), {
+        timeoutMs: this.config.httpTimeoutMs,
+        refreshCredentials: this.refresher.forAccount(row.id),
+      });
     } catch (e) {
       if (!isPlatformError(e)) throw e;
       result = { ok: false, checked: e.kind !== 'transient' && e.kind !== 'rate-limited', reason: e.message };
@@ -166,6 +173,7 @@ export class AccountsService {
       settings: withDefaults(adapter, row.settings),
       credentials: masked,
       remoteAccount: (row.remote as RemoteAccount | null) ?? null,
+      pricing: adapter.pricing ?? null,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };
@@ -180,7 +188,7 @@ function requireName(name: unknown): string {
 }
 
 /** Every credential a string; unknown fields refused; required ones present (alternatives: any one group). */
-function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll: boolean): Record<string, string> {
+function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll = true): Record<string, string> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new BadInput('credentials must be an object');
   }
@@ -196,6 +204,17 @@ function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll: 
   if (requireAll) {
     for (const f of adapter.credentialFields) {
       if (f.required && !(f.name in out)) throw new BadInput(`credentials.${f.name} is required for ${adapter.id}`);
+    }
+    const sets = adapter.credentialSets;
+    if (sets && !sets.some((set) => set.every((name) => name in out) && Object.keys(out).every((k) => set.includes(k)))) {
+      const kinds = sets.map((set) => `{${set.join(', ')}}`).join(' or ');
+      const missing = sets
+        .map((set) => set.filter((n) => !(n in out)))
+        .sort((x, y) => x.length - y.length)[0]
+        .map((n) => `credentials.${n}`);
+      throw new BadInput(
+        `credentials must be one complete set for ${adapter.id}: ${kinds}` + (missing.length ? `; missing ${missing.join(', ')}` : ''),
+      );
     }
   }
   return out;

@@ -106,10 +106,23 @@ export interface AdapterContext {
   /** Per-request timeout for calls to the platform, in ms. */
   timeoutMs: number;
   /**
-   * Persist refreshed credentials atomically before they are used (OAuth refresh). Optional: only adapters whose
-   * tokens rotate use it.
+   * Single-flight credential refresh for rotating tokens (X OAuth 2.0, Minds). Call it with the credentials the
+   * adapter was given (`stale`) and a function that performs the refresh. Across every process, at most one
+   * refresh per account runs at a time; if another caller already replaced `stale`, the stored credentials are
+   * returned without calling `refresh`. The new credentials are stored (encrypted) before this resolves.
+   * Absent in contexts that cannot store (then the adapter refreshes without saving, e.g. in unit tests).
    */
-  saveCredentials?: (credentials: Record<string, string>) => Promise<void>;
+  refreshCredentials?: (
+    stale: Record<string, string>,
+    refresh: (current: Record<string, string>) => Promise<Record<string, string>>,
+  ) => Promise<Record<string, string>>;
+}
+
+/** What one post costs on platforms that bill per post (X), in US dollars. */
+export interface Pricing {
+  perPostUsd: number;
+  perPostWithUrlUsd: number;
+  note: string;
 }
 
 export interface PlatformAdapter {
@@ -117,8 +130,21 @@ export interface PlatformAdapter {
   readonly name: string;
   /** Short description of the API kind (e.g. "Official Bot API"). */
   readonly kind: string;
+  /**
+   * Credential fields. A field with `required: true` is always needed; where a platform takes one of several
+   * credential kinds (X OAuth 1.0a or 2.0, Minds password or API key), `credentialSets` lists the kinds and a
+   * valid account has every field of at least one set (and no fields outside the set it uses).
+   */
   readonly credentialFields: readonly FieldSpec[];
+  readonly credentialSets?: readonly (readonly string[])[];
   readonly settingsFields: readonly FieldSpec[];
+  /** Per-post cost where the platform bills per post; shown in the platform listing and on accounts. */
+  readonly pricing?: Pricing;
+  /**
+   * Why this platform cannot take this article at all (e.g. "article has no video"), or null. Checked when a post
+   * is scheduled, so the delivery is `skipped` before anything runs. `article` is null for user-written text.
+   */
+  notApplicable?(article: PublishArticle | null): string | null;
   /**
    * How long a re-send with the same `Idempotency-Key` is trusted not to duplicate (Mastodon, Truth Social keep
    * keys 1 h; adapters declare a margin below that). Within it the worker re-sends an interrupted request; outside

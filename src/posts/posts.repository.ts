@@ -200,6 +200,19 @@ export class PostsRepository {
     return Number(r.n);
   }
 
+  /** published_at of the account's deliveries published since `since`, oldest first (daily caps). */
+  async publishedSince(accountId: string, since: Date): Promise<Date[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .select('published_at')
+      .where('account_id', '=', accountId)
+      .where('status', '=', 'published')
+      .where('published_at', '>=', since)
+      .orderBy('published_at')
+      .execute();
+    return rows.map((r) => new Date(r.published_at as Date));
+  }
+
   async refreshPostStatus(postId: string, tx: Executor = this.db): Promise<PostStatus> {
     const rows = await tx.selectFrom('deliveries').select('status').where('post_id', '=', postId).execute();
     const status = derivePostStatus(rows.map((r) => r.status as DeliveryStatus));

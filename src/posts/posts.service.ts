@@ -5,7 +5,7 @@ import { ArticlesService } from '../articles/articles.service';
 import { composeArticle, measureUserText } from '../articles/composer';
 import { BadInput, Conflict, isUuid, NotFound, Unprocessable } from '../common/errors';
 import type { AccountRow, ArticleRow, DeliveryRow, PostRow } from '../database/schema';
-import type { PlatformId, RemoteAccount } from '../platforms/platform';
+import type { PlatformId, PublishArticle, RemoteAccount } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
 import { QueueService } from '../queue/queue.service';
 import { NewDelivery, PostsRepository } from './posts.repository';
@@ -199,6 +199,10 @@ export class PostsService {
       const a = article as ArticleRow;
       text = composeArticle({ url: a.url, title: a.title, lead: a.lead, imageUrl: a.image_url }, adapter, remote).text;
     }
+    const notApplicable = adapter.notApplicable?.(article ? publishArticle(article) : null) ?? null;
+    if (notApplicable) {
+      return { id: randomUUID(), accountId: acc.id, platform: acc.platform, status: 'skipped', text, error: notApplicable };
+    }
     const held = acc.status === 'reauth_required';
     return {
       id: randomUUID(),
@@ -241,6 +245,11 @@ export class PostsService {
     if (!row) throw new NotFound(`delivery ${id} not found`);
     return row;
   }
+}
+
+/** The article as adapters see it (also what the worker passes to publish). */
+export function publishArticle(a: ArticleRow): PublishArticle {
+  return { url: a.url, title: a.title, imageUrl: a.image_url, videoUrl: a.video_url, description: a.lead || null };
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
+import { CredentialRefreshService } from '../accounts/credential-refresh.service';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { redact } from '../common/logger';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -20,8 +21,11 @@ import {
 } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
 import { PostsRepository } from '../posts/posts.repository';
+import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
 import { AccountLock } from './account-lock';
+
+const DAY_MS = 24 * 3600_000;
 
 /** What the queue should do with the job after one run. */
 export type JobOutcome = { done: true; note: string } | { done: false; runAt: Date; note: string };
@@ -43,6 +47,7 @@ export class PublishService {
     private readonly accounts: AccountsService,
     private readonly articles: ArticlesRepository,
     private readonly locks: AccountLock,
+    private readonly refresher: CredentialRefreshService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -88,7 +93,12 @@ export class PublishService {
       if ((await this.posts.earlierPendingOfAccount(account.id, d.id, new Date(d.scheduled_at))) > 0) {
         return later(new Date(Date.now() + 500), 'an earlier delivery of the account goes first');
       }
-      return await this.attempt(d, account);
+      const capped = await this.dailyCap(d, account);
+      if (capped) return capped;
+      // Read again under the lock: the previous holder may have rotated the credentials.
+      const fresh = await this.accountsRepo.find(account.id);
+      if (!fresh) return done('account deleted');
+      return await this.attempt(d, fresh);
     } finally {
       await lock.release();
     }
@@ -108,7 +118,7 @@ export class PublishService {
   private async attempt(d0: DeliveryRow, account: AccountRow): Promise<JobOutcome> {
     const adapter = getAdapter(d0.platform as PlatformId);
     const ref = this.accounts.accountRef(account);
-    const ctx: AdapterContext = { timeoutMs: this.config.httpTimeoutMs };
+    const ctx: AdapterContext = { timeoutMs: this.config.httpTimeoutMs, refreshCredentials: this.refresher.forAccount(account.id) };
     const claimed = await this.posts.claim(d0.id, new Date());
     if (!claimed) return done('claimed by another worker');
     await this.posts.refreshPostStatus(claimed.post_id);
@@ -248,6 +258,26 @@ export class PublishService {
     await this.posts.refreshPostStatus(d.post_id);
   }
 
+  /**
+   * `settings.maxPostsPerDay` (X bills each post): at the cap, wait until the oldest post of the last 24 hours
+   * leaves the window. Not an attempt; the delivery stays `retrying` with the time it will go.
+   */
+  private async dailyCap(d: DeliveryRow, account: AccountRow): Promise<JobOutcome | null> {
+    const cap = Number((account.settings as Record<string, string>).maxPostsPerDay);
+    if (!Number.isInteger(cap) || cap <= 0) return null;
+    const since = new Date(Date.now() - DAY_MS);
+    const recent = await this.posts.publishedSince(account.id, since);
+    if (recent.length < cap) return null;
+    const runAt = new Date(new Date(recent[recent.length - cap]).getTime() + DAY_MS + 1000);
+    await this.posts.transition(d.id, ['scheduled', 'retrying'], {
+      status: 'retrying',
+      next_attempt_at: runAt,
+      error: `daily cap of ${cap} posts reached for this account; next slot ${runAt.toISOString()}`,
+    });
+    await this.posts.refreshPostStatus(d.post_id);
+    return later(runAt, 'daily cap reached');
+  }
+
   private idempotencyCovers(adapter: PlatformAdapter, req: PublishRequest): boolean {
     const w = adapter.idempotencyWindowMs;
     return w !== undefined && Date.now() - req.firstAttemptAt.getTime() < w;
@@ -259,9 +289,7 @@ export class PublishService {
     return {
       deliveryId: d.id,
       text: d.text,
-      article: article
-        ? { url: article.url, title: article.title, imageUrl: article.image_url, videoUrl: article.video_url, description: article.lead || null }
-        : null,
+      article: article ? publishArticle(article) : null,
       attempt: d.attempts + 1,
       firstAttemptAt: new Date(d.first_attempt_at ?? new Date()),
       previousAmbiguous: d.ambiguous,

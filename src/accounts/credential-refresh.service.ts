@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { TransientError } from '../platforms/platform';
+import { REDIS } from '../queue/redis';
+import { AccountsRepository } from './accounts.repository';
+import { CredentialCipher } from './credential-cipher';
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * Single-flight refresh of rotating credentials (X OAuth 2.0 refresh tokens are single-use). One refresh per
+ * account at a time across every process, under a Redis lock; whoever comes second finds the stored credentials
+ * already replaced and uses them. The new pair is written (encrypted) before anyone can use it.
+ */
+@Injectable()
+export class CredentialRefreshService {
+  constructor(
+    private readonly repo: AccountsRepository,
+    private readonly cipher: CredentialCipher,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The `refreshCredentials` of an AdapterContext for one account. */
+  forAccount(accountId: string) {
+    return (stale: Record<string, string>, refresh: (current: Record<string, string>) => Promise<Record<string, string>>) =>
+      this.refresh(accountId, stale, refresh);
+  }
+
+  async refresh(
+    accountId: string,
+    stale: Record<string, string>,
+    refresh: (current: Record<string, string>) => Promise<Record<string, string>>,
+  ): Promise<Record<string, string>> {
+    const key = `${this.config.queuePrefix}:lock:refresh:${accountId}`;
+    const token = randomUUID();
+    const ttl = this.config.httpTimeoutMs * 2 + 5000;
+    const deadline = Date.now() + ttl * 2;
+    while ((await this.redis.set(key, token, 'PX', ttl, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new TransientError('another credential refresh of this account is still running');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      const row = await this.repo.find(accountId);
+      if (!row) throw new TransientError('account was deleted during a credential refresh');
+      const current = this.cipher.decrypt(row.id, row.credentials_enc);
+      if (!sameCredentials(current, stale)) return current;
+      const fresh = await refresh(current);
+      await this.repo.update(row.id, { credentials_enc: this.cipher.encrypt(row.id, fresh) });
+      return fresh;
+    } finally {
+      await this.redis.eval(RELEASE, 1, key, token);
+    }
+  }
+}
+
+function sameCredentials(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
