@@ -112,7 +112,7 @@ export class PostsRepository {
       .executeTakeFirst();
   }
 
-  /** Claims a due delivery for publishing (one worker wins); `publishing` ones are re-claimed after a crash. */
+  /** Claims a due delivery for publishing: of two workers, exactly one wins. (Crash recovery is the worker's.) */
   async claim(id: string, now: Date): Promise<DeliveryRow | undefined> {
     return this.db
       .updateTable('deliveries')
@@ -156,6 +156,7 @@ export class PostsRepository {
   }
 
   async cancelNotStarted(filter: { postId?: string; accountId?: string }, reason: string | null): Promise<DeliveryRow[]> {
+    if (!filter.postId && !filter.accountId) throw new Error('cancelNotStarted needs a post or an account');
     let q = this.db
       .updateTable('deliveries')
       .set({ status: 'cancelled', error: reason, updated_at: new Date() })

@@ -134,7 +134,16 @@ export class PostsService {
   async retryDelivery(id: string): Promise<DeliveryView> {
     const d = await this.deliveryRow(id);
     const now = new Date();
-    const row = await this.repo.transition(d.id, RETRYABLE_BY_USER, { status: 'scheduled', attempts: 0, error: null, next_attempt_at: now });
+    // Retrying an unconfirmed delivery is the user's explicit choice to send again: where the platform can be
+    // read, the worker still looks for the post first; where it cannot, it sends.
+    const canCheck = getAdapter(d.platform as PlatformId).reconcile !== undefined;
+    const row = await this.repo.transition(d.id, RETRYABLE_BY_USER, {
+      status: 'scheduled',
+      attempts: 0,
+      error: null,
+      next_attempt_at: now,
+      ambiguous: d.ambiguous && canCheck,
+    });
     if (!row) throw new Conflict(`delivery ${id} is ${d.status}; only failed, unconfirmed or cancelled deliveries can be retried`);
     await this.repo.refreshPostStatus(row.post_id);
     await this.queues.ensureJob(row, now);

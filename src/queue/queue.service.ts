@@ -59,8 +59,12 @@ export class QueueService implements OnModuleDestroy {
       const state = await existing.getState();
       if (state === 'active') return;
       if (state === 'delayed') {
-        await existing.changeDelay(delay);
-        return;
+        // It may have just been promoted to waiting by a worker; then fall through and replace it.
+        const moved = await existing.changeDelay(delay).then(
+          () => true,
+          () => false,
+        );
+        if (moved) return;
       }
       if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') {
         if (delay === 0) return;

@@ -1,21 +1,25 @@
+import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import { migrate } from '../../src/database/database';
-import { adminUrl, TEMPLATE_DB, urlFor } from './pg';
+import { adminUrl, urlFor } from './pg';
 
 /**
- * Once per run: a migrated template database. Each medium/e2e test file clones it (CREATE DATABASE … TEMPLATE),
- * which is much faster than migrating per file and keeps files from seeing each other's rows.
+ * Once per run: a migrated template database, named for this run. Each medium/e2e test file clones it
+ * (CREATE DATABASE … TEMPLATE), which is much faster than migrating per file and keeps files apart.
  */
 export default async function globalSetup(): Promise<void> {
+  // The medium and e2e projects both name this setup; one template serves the whole run.
+  if (process.env.CRIER_TEST_TEMPLATE_DB) return;
+  const name = `crier_tpl_${randomBytes(5).toString('hex')}`;
+  process.env.CRIER_TEST_TEMPLATE_DB = name;
   const admin = new Pool({ connectionString: adminUrl(), max: 1 });
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+    await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: urlFor(TEMPLATE_DB) }) }) });
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: urlFor(name) }) }) });
   try {
     await migrate(db);
   } finally {

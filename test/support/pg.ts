@@ -6,7 +6,15 @@ export function adminUrl(): string {
   return process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 }
 
-export const TEMPLATE_DB = 'crier_test_template';
+/**
+ * The migrated template of this jest run. Each run makes its own (named in the environment by global setup,
+ * which test workers inherit), so two runs on one machine never drop each other's template.
+ */
+export function templateDb(): string {
+  const name = process.env.CRIER_TEST_TEMPLATE_DB;
+  if (!name) throw new Error('CRIER_TEST_TEMPLATE_DB is unset: run medium and e2e tests through jest (global setup)');
+  return name;
+}
 
 export function urlFor(database: string): string {
   const u = new URL(adminUrl());
@@ -19,7 +27,7 @@ export async function freshDatabase(): Promise<{ url: string; name: string; drop
   const name = `crier_t_${randomBytes(6).toString('hex')}`;
   const admin = new Pool({ connectionString: adminUrl(), max: 1 });
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${templateDb()}`);
   } finally {
     await admin.end();
   }
