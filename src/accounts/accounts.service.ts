@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import type { AccountRow } from '../database/schema';
 import { BadInput, isUuid, NotFound } from '../common/errors';
 import { AccountRef, isPlatformError, PlatformAdapter, PlatformId, Pricing, RemoteAccount, VerifyResult } from '../platforms/platform';
+import { matchCredentialSet, missingFields } from '../platforms/credential-sets';
 import { findAdapter, getAdapter } from '../platforms/platform.registry';
 import { AccountsRepository } from './accounts.repository';
 import { CredentialCipher, maskSecret } from './credential-cipher';
@@ -93,8 +94,8 @@ export class AccountsService {
     }
     let resume = false;
     if (input.credentials !== undefined) {
-      const merged = { ...this.cipher.decrypt(row.id, row.credentials_enc), ...(input.credentials as Record<string, string>) };
-      patch.credentials_enc = this.cipher.encrypt(row.id, checkCredentials(adapter, merged, true));
+      const given = checkCredentials(adapter, input.credentials, false);
+      patch.credentials_enc = this.cipher.encrypt(row.id, checkCredentials(adapter, this.patchedCredentials(adapter, row, given)));
       // New credentials are the human fix a held account waits for.
       if (row.status === 'reauth_required') {
         patch.status = 'active';
@@ -114,6 +115,20 @@ export class AccountsService {
     if (!updated) throw new NotFound(`account ${id} not found`);
     if (resume) await this.events.accountFixed(id);
     return this.view(updated);
+  }
+
+  /**
+   * New credentials from the user: a complete kind on its own replaces what is stored (so X can switch from OAuth
+   * 2.0 to 1.0a); otherwise the fields are merged in. Tokens Crier manages are dropped either way: they belonged to
+   * the old credentials.
+   */
+  private patchedCredentials(adapter: PlatformAdapter, row: AccountRow, given: Record<string, string>): Record<string, string> {
+    const sets = adapter.credentialSets;
+    if (sets && matchCredentialSet(sets, Object.keys(given), 'user')) return given;
+    const stored = this.cipher.decrypt(row.id, row.credentials_enc);
+    const managed = new Set((sets ?? []).flatMap((s) => s.managed ?? []));
+    const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => !managed.has(k)));
+    return { ...kept, ...given };
   }
 
   async remove(id: string): Promise<void> {
@@ -206,14 +221,11 @@ function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll =
       if (f.required && !(f.name in out)) throw new BadInput(`credentials.${f.name} is required for ${adapter.id}`);
     }
     const sets = adapter.credentialSets;
-    if (sets && !sets.some((set) => set.every((name) => name in out) && Object.keys(out).every((k) => set.includes(k)))) {
-      const kinds = sets.map((set) => `{${set.join(', ')}}`).join(' or ');
-      const missing = sets
-        .map((set) => set.filter((n) => !(n in out)))
-        .sort((x, y) => x.length - y.length)[0]
-        .map((n) => `credentials.${n}`);
+    if (sets && !matchCredentialSet(sets, Object.keys(out), 'user')) {
+      const kinds = sets.map((set) => `${set.name} {${[...set.fields, ...(set.optional ?? []).map((f) => f + '?')].join(', ')}}`);
+      const missing = missingFields(sets, Object.keys(out)).map((n) => `credentials.${n}`);
       throw new BadInput(
-        `credentials must be one complete set for ${adapter.id}: ${kinds}` + (missing.length ? `; missing ${missing.join(', ')}` : ''),
+        `credentials must be one kind for ${adapter.id}: ${kinds.join(' or ')}` + (missing.length ? `; missing ${missing.join(', ')}` : ''),
       );
     }
   }

@@ -118,6 +118,17 @@ export interface AdapterContext {
   ) => Promise<Record<string, string>>;
 }
 
+/**
+ * One kind of credentials: the user gives every field of `fields`, may give `optional` ones, and never gives
+ * `managed` ones (tokens Crier obtains and rotates itself, e.g. Minds' OAuth tokens from the password).
+ */
+export interface CredentialSet {
+  name: string;
+  fields: readonly string[];
+  optional?: readonly string[];
+  managed?: readonly string[];
+}
+
 /** What one post costs on platforms that bill per post (X), in US dollars. */
 export interface Pricing {
   perPostUsd: number;
@@ -132,11 +143,11 @@ export interface PlatformAdapter {
   readonly kind: string;
   /**
    * Credential fields. A field with `required: true` is always needed; where a platform takes one of several
-   * credential kinds (X OAuth 1.0a or 2.0, Minds password or API key), `credentialSets` lists the kinds and a
-   * valid account has every field of at least one set (and no fields outside the set it uses).
+   * credential kinds (X OAuth 1.0a or 2.0, Minds password or API key), `credentialSets` lists the kinds (see
+   * CredentialSet and matchCredentialSet in credential-sets.ts).
    */
   readonly credentialFields: readonly FieldSpec[];
-  readonly credentialSets?: readonly (readonly string[])[];
+  readonly credentialSets?: readonly CredentialSet[];
   readonly settingsFields: readonly FieldSpec[];
   /** Per-post cost where the platform bills per post; shown in the platform listing and on accounts. */
   readonly pricing?: Pricing;
