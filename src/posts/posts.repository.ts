@@ -214,6 +214,21 @@ export class PostsRepository {
     return rows.map((r) => new Date(r.published_at as Date));
   }
 
+  /** The earliest-scheduled due runnable delivery of the account other than `exceptId`. */
+  async nextDueOfAccount(accountId: string, exceptId: string, now: Date): Promise<DeliveryRow | undefined> {
+    return this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '!=', exceptId)
+      .where('status', 'in', RUNNABLE)
+      .where('next_attempt_at', '<=', now)
+      .orderBy('scheduled_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   async refreshPostStatus(postId: string, tx: Executor = this.db): Promise<PostStatus> {
     const rows = await tx.selectFrom('deliveries').select('status').where('post_id', '=', postId).execute();
     const status = derivePostStatus(rows.map((r) => r.status as DeliveryStatus));

@@ -23,9 +23,11 @@ import { getAdapter } from '../platforms/platform.registry';
 import { PostsRepository } from '../posts/posts.repository';
 import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
+import { QueueService } from '../queue/queue.service';
 import { AccountLock } from './account-lock';
 
 const DAY_MS = 24 * 3600_000;
+const jitter = (ms: number) => Math.round(ms * (0.75 + Math.random() * 0.5));
 
 /** What the queue should do with the job after one run. */
 export type JobOutcome = { done: true; note: string } | { done: false; runAt: Date; note: string };
@@ -47,6 +49,7 @@ export class PublishService {
     private readonly accounts: AccountsService,
     private readonly articles: ArticlesRepository,
     private readonly locks: AccountLock,
+    private readonly queues: QueueService,
     private readonly refresher: CredentialRefreshService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -86,22 +89,33 @@ export class PublishService {
       return later(limitedUntil, 'account is rate-limited');
     }
 
-    // One delivery of an account at a time, oldest scheduled first.
+    // One delivery of an account at a time, oldest scheduled first. Whoever waits sleeps in the delayed set (the
+    // longer, the further back in line) and the finishing delivery wakes the next one, so a burst does not spin.
     const lock = await this.locks.acquire(account.id);
-    if (!lock) return later(new Date(Date.now() + 500), 'account busy');
+    if (!lock) return later(new Date(Date.now() + jitter(2000)), 'account busy');
+    let attempted = false;
     try {
-      if ((await this.posts.earlierPendingOfAccount(account.id, d.id, new Date(d.scheduled_at))) > 0) {
-        return later(new Date(Date.now() + 500), 'an earlier delivery of the account goes first');
+      const ahead = await this.posts.earlierPendingOfAccount(account.id, d.id, new Date(d.scheduled_at));
+      if (ahead > 0) {
+        return later(new Date(Date.now() + Math.min(60_000, jitter(1000 + ahead * 1000))), 'an earlier delivery of the account goes first');
       }
       const capped = await this.dailyCap(d, account);
       if (capped) return capped;
       // Read again under the lock: the previous holder may have rotated the credentials.
       const fresh = await this.accountsRepo.find(account.id);
       if (!fresh) return done('account deleted');
+      attempted = true;
       return await this.attempt(d, fresh);
     } finally {
       await lock.release();
+      if (attempted) await this.wakeNext(account.id, d.id);
     }
+  }
+
+  /** The account's next due delivery, if any, runs now instead of at the end of its wait. */
+  private async wakeNext(accountId: string, afterId: string): Promise<void> {
+    const next = await this.posts.nextDueOfAccount(accountId, afterId, new Date());
+    if (next) await this.queues.ensureJob(next, new Date()).catch((e: Error) => this.log.warn(`could not wake ${next.id}: ${e.message}`));
   }
 
   /** A delivery left `publishing` by a worker that died mid-call: the request may have reached the platform. */

@@ -60,7 +60,8 @@ export class QueueService implements OnModuleDestroy {
       if (state === 'active') return;
       if (state === 'delayed') {
         // It may have just been promoted to waiting by a worker; then fall through and replace it.
-        const moved = await existing.changeDelay(delay).then(
+        const change = delay === 0 ? existing.promote() : existing.changeDelay(delay);
+        const moved = await change.then(
           () => true,
           () => false,
         );

@@ -88,8 +88,9 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
   readonly kind: string;
   readonly credentialFields: readonly FieldSpec[];
   readonly settingsFields: readonly FieldSpec[];
-  // 300 requests / 5 min per token; one publish is up to ~4 requests (verify, media, poll, status).
-  readonly rateLimit = { max: 60, durationMs: 60_000 };
+  // A queue-wide ceiling across every account and instance of the platform; each token's own budget (300 requests
+  // / 5 min, ~4 per publish) is enforced by the server's 429 + X-RateLimit-Reset, which the worker honours.
+  readonly rateLimit = { max: 300, durationMs: 60_000 };
   readonly idempotencyWindowMs?: number;
 
   constructor(protected readonly flavour: MastodonFlavour) {
