@@ -145,6 +145,7 @@ export class AccountsService {
       result = await adapter.verify(this.accountRef(row), {
         timeoutMs: this.config.httpTimeoutMs,
         refreshCredentials: this.refresher.forAccount(row.id),
+        allowPrivateAddresses: this.config.feedsAllowPrivate,
       });
     } catch (e) {
       if (!isPlatformError(e)) throw e;

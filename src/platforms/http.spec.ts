@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { redact, request, trimBaseUrl } from './http';
+import { fetchMedia, redact, request, trimBaseUrl } from './http';
+import * as netGuard from './net-guard';
 import { AmbiguousError, PlatformError } from './platform';
 
 describe('redact', () => {
@@ -73,5 +74,73 @@ describe('request', () => {
   it('bounds the response size', async () => {
     const e = await call('/big', { maxBodyBytes: 100 }).catch((x: unknown) => x);
     expect((e as PlatformError).kind).toBe('transient');
+  });
+});
+
+describe('fetchMedia (SSRF guard)', () => {
+  let server: http.Server;
+  let port: number;
+  let hits: string[];
+  const PRIVATE = 'image URL points to a private address; set CRIER_FEEDS_ALLOW_PRIVATE=true to allow';
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      hits.push(req.url ?? '');
+      const to = /^\/redirect\/(.+)$/.exec(req.url ?? '');
+      if (to) res.writeHead(302, { Location: decodeURIComponent(to[1]) }).end();
+      else res.writeHead(200, { 'Content-Type': 'image/png' }).end('png');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  beforeEach(() => (hits = []));
+  afterEach(() => jest.restoreAllMocks());
+
+  const fetchError = (url: string, allowPrivateAddresses?: boolean) =>
+    fetchMedia(url, { timeoutMs: 2000, maxBytes: 1024, allowPrivateAddresses }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+  it.each([
+    ['127.0.0.1', () => `http://127.0.0.1:${port}/a.png`],
+    ['localhost', () => `http://localhost:${port}/a.png`],
+    ['[::1]', () => `http://[::1]:${port}/a.png`],
+    ['10.x', () => 'http://10.20.30.40/a.png'],
+    ['cloud metadata', () => 'http://169.254.169.254/latest/meta-data/'],
+  ])('refuses %s by default, permanently and without naming it', async (_name, url) => {
+    const e = await fetchError(url());
+    expect(e).toBeInstanceOf(PlatformError);
+    expect(e).toMatchObject({ kind: 'permanent', message: PRIVATE });
+    expect(hits).toEqual([]);
+  });
+
+  it('re-checks a redirect from an allowed host to a private one', async () => {
+    // The first hop stands for a public host: exactly one connection is permitted, then the real rule applies.
+    const { guardedAgents, isPublicAddress } = netGuard;
+    jest.spyOn(netGuard, 'guardedAgents').mockImplementation(() => {
+      let first = true;
+      return guardedAgents(false, (a) => (first ? !(first = false) : isPublicAddress(a)));
+    });
+    for (const target of [`http://localhost:${port}/b.png`, 'http://169.254.169.254/latest/meta-data/']) {
+      hits = [];
+      const e = await fetchError(`http://127.0.0.1:${port}/redirect/${encodeURIComponent(target)}`);
+      expect(e).toMatchObject({ kind: 'permanent', message: PRIVATE });
+      expect(hits).toHaveLength(1);
+    }
+  });
+
+  it('fetches from loopback, redirects included, when private addresses are allowed', async () => {
+    const target = `http://localhost:${port}/b.png`;
+    const media = await fetchMedia(`http://127.0.0.1:${port}/redirect/${encodeURIComponent(target)}`, {
+      timeoutMs: 2000,
+      maxBytes: 1024,
+      allowPrivateAddresses: true,
+    });
+    expect(media).toMatchObject({ contentType: 'image/png', filename: 'image.png' });
+    expect(media.bytes.toString()).toBe('png');
   });
 });

@@ -2,6 +2,7 @@ import axios, { AxiosRequestConfig } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
+import { guardedAgents, isPrivateAddressError, privateAddressMessage } from './net-guard';
 import { PermanentError, PlatformError, ReauthError, TransientError } from './platform';
 
 /**
@@ -148,11 +149,19 @@ export interface FetchedMedia {
   filename: string;
 }
 
+export interface FetchMediaOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  /** Pass `ctx.allowPrivateAddresses`: by default (false) a host on a non-public address is refused (net-guard.ts). */
+  allowPrivateAddresses?: boolean;
+}
+
 /**
  * Downloads an image to upload it. Bounded in size and time; a missing or non-image resource is the article's
- * problem (permanent), a network or 5xx failure may pass (transient).
+ * problem (permanent), a network or 5xx failure may pass (transient). The URL comes from users and feeds: every
+ * connection, redirects included, is refused on a loopback/private/link-local address unless allowed.
  */
-export async function fetchMedia(url: string, opts: { timeoutMs: number; maxBytes: number }): Promise<FetchedMedia> {
+export async function fetchMedia(url: string, opts: FetchMediaOptions): Promise<FetchedMedia> {
   let res;
   try {
     res = await axios.get<ArrayBuffer>(url, {
@@ -162,8 +171,13 @@ export async function fetchMedia(url: string, opts: { timeoutMs: number; maxByte
       maxRedirects: 5,
       validateStatus: () => true,
       signal: AbortSignal.timeout(opts.timeoutMs),
+      // Each hop connects through these agents only, to an address the guard has checked; a proxy would be
+      // checked instead of the target, so none is used.
+      ...guardedAgents(opts.allowPrivateAddresses),
+      proxy: false,
     });
   } catch (e) {
+    if (isPrivateAddressError(e)) throw new PermanentError(privateAddressMessage('image'));
     const code = errorCode(e);
     if (tooLarge(e)) {
       throw new PermanentError(`image is larger than ${Math.round(opts.maxBytes / 1048576)} MB`);

@@ -106,6 +106,13 @@ export interface AdapterContext {
   /** Per-request timeout for calls to the platform, in ms. */
   timeoutMs: number;
   /**
+   * Whether media downloads (article images and videos, URLs from users and feeds) may reach non-public addresses
+   * (CRIER_FEEDS_ALLOW_PRIVATE). Default false: a host that is, or resolves to, a loopback, private, link-local,
+   * unique-local, CGNAT, multicast, unspecified or reserved address, IPv4 or IPv6 (IPv4-mapped IPv6 included), is
+   * refused on every hop, redirects included (net-guard.ts). Calls to the platform's own API are not affected.
+   */
+  allowPrivateAddresses?: boolean;
+  /**
    * Single-flight credential refresh for rotating tokens (X OAuth 2.0, Minds). Call it with the credentials the
    * adapter was given (`stale`) and a function that performs the refresh. Across every process, at most one
    * refresh per account runs at a time; if another caller already replaced `stale`, the stored credentials are

@@ -2,6 +2,7 @@ import { readFile, readdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { VideoSource, sha256 } from '../../test/fakes/video-source';
+import * as netGuard from './net-guard';
 import { PlatformError } from './platform';
 import {
   VideoDownloadOptions,
@@ -20,6 +21,8 @@ describe('downloadVideo', () => {
     maxBytes: 1024 * 1024,
     timeoutMs: 3000,
     tempDir,
+    // The fake video host listens on loopback.
+    allowPrivateAddresses: true,
     ...over,
   });
   const failure = async (url: string, over: Partial<VideoDownloadOptions> = {}) => {
@@ -125,6 +128,42 @@ describe('downloadVideo', () => {
     expect(await failure(toFile)).toMatchObject({ kind: 'permanent', message: expect.stringContaining('non-http') });
     expect(await failure('file:///etc/passwd')).toMatchObject({ kind: 'permanent' });
     expect(await failure('not a url')).toMatchObject({ kind: 'permanent' });
+  });
+
+  describe('SSRF guard', () => {
+    const PRIVATE = 'test video URL points to a private address; set CRIER_FEEDS_ALLOW_PRIVATE=true to allow';
+    afterEach(() => jest.restoreAllMocks());
+
+    it.each([
+      ['127.0.0.1', () => source.serve('/guard.mp4', { bytes: Buffer.alloc(10) })],
+      ['localhost', () => source.serve('/guard.mp4', { bytes: Buffer.alloc(10) }).replace('127.0.0.1', 'localhost')],
+      ['[::1]', () => source.serve('/guard.mp4', { bytes: Buffer.alloc(10) }).replace('127.0.0.1', '[::1]')],
+      ['10.x', () => 'http://10.20.30.40/v.mp4'],
+      ['cloud metadata', () => 'http://169.254.169.254/latest/meta-data/'],
+    ])('refuses %s by default, permanently and without naming it', async (_name, url) => {
+      const e = await failure(url(), { allowPrivateAddresses: undefined });
+      expect(e).toMatchObject({ kind: 'permanent', message: PRIVATE });
+      expect(source.hits('/guard.mp4')).toBe(0);
+      expect(await leftovers()).toEqual([]);
+    });
+
+    it('re-checks a redirect from an allowed host to a private one', async () => {
+      // The first hop stands for a public host: exactly one connection is permitted, then the real rule applies.
+      const { guardedAgents, isPublicAddress } = netGuard;
+      jest.spyOn(netGuard, 'guardedAgents').mockImplementation(() => {
+        let first = true;
+        return guardedAgents(false, (a) => (first ? !(first = false) : isPublicAddress(a)));
+      });
+      const target = source.serve('/private.mp4', { bytes: Buffer.alloc(10) }).replace('127.0.0.1', 'localhost');
+      for (const [i, to] of [target, 'http://169.254.169.254/latest/meta-data/'].entries()) {
+        const hop = source.serve(`/public-hop-${i}`, { redirectTo: to });
+        const e = await failure(hop, { allowPrivateAddresses: undefined });
+        expect(e).toMatchObject({ kind: 'permanent', message: PRIVATE });
+        expect(source.hits(`/public-hop-${i}`)).toBe(1);
+      }
+      expect(source.hits('/private.mp4')).toBe(0);
+      expect(await leftovers()).toEqual([]);
+    });
   });
 
   it('treats a refused connection and a truncated body as transient', async () => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { guardedAgents, isPrivateAddressError, privateAddressMessage } from './net-guard';
 import { PermanentError, PlatformError, PublishArticle, TransientError } from './platform';
 
 /**
@@ -37,6 +38,8 @@ export interface VideoDownloadOptions {
   allowedTypes?: readonly string[];
   /** Parent of the private temp directory; defaults to the OS temp dir. */
   tempDir?: string;
+  /** Pass `ctx.allowPrivateAddresses`: by default (false) a host on a non-public address is refused (net-guard.ts). */
+  allowPrivateAddresses?: boolean;
 }
 
 /** Construction options shared by the video adapters (the registry uses the defaults). */
@@ -106,6 +109,7 @@ function errorCode(e: unknown): string {
  * Downloads `url` to a fresh temp file. Network trouble, 5xx/429 and time-outs are transient (the host may
  * recover); a missing or forbidden resource, a non-video, a bad URL and a video over `maxBytes` are permanent.
  * On any failure the temp file is already gone. Messages name the host only: signed URLs carry secrets.
+ * Every connection, redirects included, is refused on a non-public address unless `allowPrivateAddresses`.
  */
 export async function downloadVideo(url: string, opts: VideoDownloadOptions): Promise<DownloadedVideo> {
   const what = `${opts.label} video`;
@@ -148,6 +152,10 @@ export async function downloadVideo(url: string, opts: VideoDownloadOptions): Pr
       // No axios `timeout`: the idle timer above covers the wait for headers and for every chunk, with one message.
       signal: controller.signal,
       headers: { Accept: 'video/*, application/octet-stream;q=0.5, */*;q=0.1' },
+      // Every hop connects through these agents only, to an address the guard has checked (no proxy: it would be
+      // checked instead of the target).
+      ...guardedAgents(opts.allowPrivateAddresses),
+      proxy: false,
     });
     body = res.data;
     if (failure) throw failure;
@@ -198,6 +206,7 @@ export async function downloadVideo(url: string, opts: VideoDownloadOptions): Pr
   } catch (e) {
     if (failure) throw failure;
     if (e instanceof PlatformError) throw e;
+    if (isPrivateAddressError(e)) throw new PermanentError(privateAddressMessage(what));
     const code = errorCode(e);
     if (code === 'ERR_FR_TOO_MANY_REDIRECTS') throw new PermanentError(`${from}: too many redirects`);
     // follow-redirects raises this synchronously for a Location it cannot request (another scheme, a bad URL).

@@ -214,16 +214,30 @@ export class PostsRepository {
     return rows.map((r) => new Date(r.published_at as Date));
   }
 
-  /** The earliest-scheduled due runnable delivery of the account other than `exceptId`. */
+  /** The earliest-scheduled due delivery of the account other than `exceptId` (retries keep their own times). */
   async nextDueOfAccount(accountId: string, exceptId: string, now: Date): Promise<DeliveryRow | undefined> {
     return this.db
       .selectFrom('deliveries')
       .selectAll()
       .where('account_id', '=', accountId)
       .where('id', '!=', exceptId)
-      .where('status', 'in', RUNNABLE)
+      .where('status', '=', 'scheduled')
       .where('next_attempt_at', '<=', now)
       .orderBy('scheduled_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  /** The runnable delivery of the account that comes next in time (none due). */
+  async nextUpcomingOfAccount(accountId: string, exceptId: string): Promise<DeliveryRow | undefined> {
+    return this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('id', '!=', exceptId)
+      .where('status', '=', 'scheduled')
+      .orderBy('next_attempt_at')
       .orderBy('id')
       .limit(1)
       .executeTakeFirst();

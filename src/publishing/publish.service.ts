@@ -23,14 +23,17 @@ import { getAdapter } from '../platforms/platform.registry';
 import { PostsRepository } from '../posts/posts.repository';
 import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
+import type { Redis } from 'ioredis';
 import { QueueService } from '../queue/queue.service';
+import { REDIS } from '../queue/redis';
 import { AccountLock } from './account-lock';
 
 const DAY_MS = 24 * 3600_000;
+const PARK_MAX_MS = 10 * 60_000;
 const jitter = (ms: number) => Math.round(ms * (0.75 + Math.random() * 0.5));
 
 /** What the queue should do with the job after one run. */
-export type JobOutcome = { done: true; note: string } | { done: false; runAt: Date; note: string };
+export type JobOutcome = { done: true; note: string } | { done: false; runAt: Date; note: string; parked?: boolean };
 
 const done = (note: string): JobOutcome => ({ done: true, note });
 const later = (runAt: Date, note: string): JobOutcome => ({ done: false, runAt, note });
@@ -50,6 +53,7 @@ export class PublishService {
     private readonly articles: ArticlesRepository,
     private readonly locks: AccountLock,
     private readonly queues: QueueService,
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly refresher: CredentialRefreshService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -89,15 +93,17 @@ export class PublishService {
       return later(limitedUntil, 'account is rate-limited');
     }
 
-    // One delivery of an account at a time, oldest scheduled first. Whoever waits sleeps in the delayed set (the
-    // longer, the further back in line) and the finishing delivery wakes the next one, so a burst does not spin.
+    // One delivery of an account at a time, oldest scheduled first. A delivery with others ahead of it parks in
+    // the delayed set, and each finished delivery wakes the account's next one (to the front of the queue), so a
+    // burst costs two job runs per delivery instead of a spin. The park time is only a safety net.
     const lock = await this.locks.acquire(account.id);
     if (!lock) return later(new Date(Date.now() + jitter(2000)), 'account busy');
     let attempted = false;
     try {
       const ahead = await this.posts.earlierPendingOfAccount(account.id, d.id, new Date(d.scheduled_at));
       if (ahead > 0) {
-        return later(new Date(Date.now() + Math.min(60_000, jitter(1000 + ahead * 1000))), 'an earlier delivery of the account goes first');
+        const runAt = new Date(Date.now() + Math.min(PARK_MAX_MS, jitter(30_000 + ahead * 2000)));
+        return { done: false, runAt, note: 'parked behind earlier deliveries', parked: true };
       }
       const capped = await this.dailyCap(d, account);
       if (capped) return capped;
@@ -112,10 +118,28 @@ export class PublishService {
     }
   }
 
-  /** The account's next due delivery, if any, runs now instead of at the end of its wait. */
+  /**
+   * Hands the account to its next delivery: the earliest-scheduled due one runs now, ahead of the queue; with none
+   * due, the earliest upcoming one is armed for its own time (it may be parked for longer).
+   */
   private async wakeNext(accountId: string, afterId: string): Promise<void> {
-    const next = await this.posts.nextDueOfAccount(accountId, afterId, new Date());
-    if (next) await this.queues.ensureJob(next, new Date()).catch((e: Error) => this.log.warn(`could not wake ${next.id}: ${e.message}`));
+    const now = new Date();
+    const next = (await this.posts.nextDueOfAccount(accountId, afterId, now)) ?? (await this.posts.nextUpcomingOfAccount(accountId, afterId));
+    if (!next) return;
+    const runAt = new Date(Math.max(now.getTime(), new Date(next.next_attempt_at).getTime()));
+    // The next one may be parking right now (its job still active, about to move to the delayed set): the mark
+    // tells it to come straight back once it has (see consumeWake).
+    if (runAt <= now) await this.redis.set(this.wakeKey(next.id), '1', 'PX', 120_000);
+    await this.queues.ensureJob(next, runAt, { front: true }).catch((e: Error) => this.log.warn(`could not wake ${next.id}: ${e.message}`));
+  }
+
+  /** True once if the delivery was woken while it was parking. */
+  async consumeWake(deliveryId: string): Promise<boolean> {
+    return (await this.redis.del(this.wakeKey(deliveryId))) > 0;
+  }
+
+  private wakeKey(deliveryId: string): string {
+    return `${this.config.queuePrefix}:wake:${deliveryId}`;
   }
 
   /** A delivery left `publishing` by a worker that died mid-call: the request may have reached the platform. */
@@ -132,7 +156,11 @@ export class PublishService {
   private async attempt(d0: DeliveryRow, account: AccountRow): Promise<JobOutcome> {
     const adapter = getAdapter(d0.platform as PlatformId);
     const ref = this.accounts.accountRef(account);
-    const ctx: AdapterContext = { timeoutMs: this.config.httpTimeoutMs, refreshCredentials: this.refresher.forAccount(account.id) };
+    const ctx: AdapterContext = {
+      timeoutMs: this.config.httpTimeoutMs,
+      refreshCredentials: this.refresher.forAccount(account.id),
+      allowPrivateAddresses: this.config.feedsAllowPrivate,
+    };
     const claimed = await this.posts.claim(d0.id, new Date());
     if (!claimed) return done('claimed by another worker');
     await this.posts.refreshPostStatus(claimed.post_id);

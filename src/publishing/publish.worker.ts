@@ -47,6 +47,8 @@ export class PublishWorkers implements OnModuleInit, OnApplicationShutdown {
     const outcome = await this.publish.run(job.data.deliveryId);
     if (outcome.done) return outcome.note;
     await job.moveToDelayed(outcome.runAt.getTime(), token);
+    // Woken while it was parking: it is next, so it runs now instead of at the end of its park time.
+    if (outcome.parked && (await this.publish.consumeWake(job.data.deliveryId))) await job.promote();
     throw new DelayedError(outcome.note);
   }
 

@@ -50,15 +50,17 @@ export class QueueService implements OnModuleDestroy {
    * removed first (BullMQ ignores an add whose id exists); a waiting or delayed one is moved; an active one is
    * left alone (its handler re-reads the row).
    */
-  async ensureJob(delivery: { id: string; platform: string }, runAt: Date): Promise<void> {
+  async ensureJob(delivery: { id: string; platform: string }, runAt: Date, opts: { front?: boolean } = {}): Promise<void> {
     const queue = this.queue(delivery.platform as PlatformId);
     const jobId = publishJobId(delivery.id);
     const delay = Math.max(0, runAt.getTime() - Date.now());
+    // `front`: a job that is due now goes to the head of the queue (LIFO), past jobs that only wait their turn.
+    const front = opts.front === true && delay === 0;
     const existing = await queue.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
       if (state === 'active') return;
-      if (state === 'delayed') {
+      if (state === 'delayed' && !front) {
         // It may have just been promoted to waiting by a worker; then fall through and replace it.
         const change = delay === 0 ? existing.promote() : existing.changeDelay(delay);
         const moved = await change.then(
@@ -68,11 +70,11 @@ export class QueueService implements OnModuleDestroy {
         if (moved) return;
       }
       if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') {
-        if (delay === 0) return;
+        if (delay === 0 && !front) return;
       }
       await existing.remove().catch(() => undefined);
     }
-    await queue.add(PUBLISH_JOB, { deliveryId: delivery.id }, { jobId, delay });
+    await queue.add(PUBLISH_JOB, { deliveryId: delivery.id }, { jobId, delay, lifo: front });
   }
 
   async removeJob(delivery: { id: string; platform: string }): Promise<void> {

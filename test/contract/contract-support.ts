@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   AccountRef,
+  AdapterContext,
   AmbiguousError,
   NotApplicableError,
   PermanentError,
@@ -23,6 +24,16 @@ export const PNG_1X1 = Buffer.from(
 );
 
 export const ARTICLE_URL = 'https://news.example/2024/05/crier-launch?ref=feed';
+
+/**
+ * Context of an adapter call in these tests. The fakes and media hosts listen on 127.0.0.1, so media downloads
+ * must be allowed to reach a private address (refused by default, net-guard.ts; its own tests cover the refusal).
+ */
+export function ctx(timeoutMs = 3000, more: Partial<AdapterContext> = {}): AdapterContext {
+  return { timeoutMs, allowPrivateAddresses: true, ...more };
+}
+
+export const CTX: AdapterContext = ctx();
 
 export const ERROR_CLASSES: Record<PlatformErrorKind, abstract new (...args: never[]) => PlatformError> = {
   'rate-limited': RateLimitedError,

@@ -2,10 +2,9 @@ import { FacebookAdapter } from '../../src/platforms/facebook/facebook.adapter';
 import { AccountRef, RateLimitedError } from '../../src/platforms/platform';
 import { FacebookFake, FacebookFakeOptions, facebookError } from '../fakes/facebook.fake';
 import { ContractFake, ErrorRow, runAdapterContract } from './adapter-contract';
-import { ARTICLE_URL, PNG_1X1, caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
+import { ARTICLE_URL, CTX, PNG_1X1, caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
 
 const adapter = new FacebookAdapter();
-const CTX = { timeoutMs: 3000 };
 
 function accountFor(
   fb: FacebookFake,
@@ -121,7 +120,6 @@ runAdapterContract({
   publishKey: 'feed',
   sampleText: 'Crier launches: café ☕ & <friends> 👨‍👩‍👧 https://news.example/a?x=1&y=2 #news',
   lengthParts: { prefix: 'Breaking 😀: ', filler: 'é', url: ARTICLE_URL },
-  supportsImage: true,
   errorRows: rows,
   noIdFault: { status: 200, body: { success: true } },
   lostAnswerKind: 'ambiguous',

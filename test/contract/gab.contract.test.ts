@@ -1,11 +1,10 @@
 import { GabAdapter } from '../../src/platforms/gab/gab.adapter';
 import { MastodonFake, MastodonFakeOptions, mastodonError } from '../fakes/mastodon.fake';
 import { ErrorRow, runAdapterContract } from './adapter-contract';
-import { ARTICLE_URL, PNG_1X1, caught, expectKind, publishRequest } from './contract-support';
+import { ARTICLE_URL, CTX, PNG_1X1, caught, expectKind, publishRequest } from './contract-support';
 import { CLOUDFLARE_BLOCKED, CLOUDFLARE_CHALLENGE, accountFor, familyHarness } from './mastodon-family.harness';
 
 const adapter = new GabAdapter();
-const CTX = { timeoutMs: 3000 };
 const MEDIA = 'POST /api/v1/media';
 const limitText = (window: string) => `Validation failed: ${window} status limit reached. Please slow down.`;
 

@@ -3,7 +3,7 @@ import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GabTvAdapter } from '../../src/platforms/gabtv/gabtv.adapter';
-import { PlatformAdapter, PublishArticle, PublishRequest } from '../../src/platforms/platform';
+import { PublishArticle, PublishRequest } from '../../src/platforms/platform';
 import { VideoSource } from '../fakes/video-source';
 import { ARTICLE_URL, publishRequest } from './contract-support';
 
@@ -46,20 +46,4 @@ export function videoArticle(videoUrl: string | null): PublishArticle {
 
 export function videoRequest(videoUrl: string, over: Partial<PublishRequest> = {}): PublishRequest {
   return publishRequest({ article: videoArticle(videoUrl), ...over });
-}
-
-/**
- * Until runAdapterContract can build video requests (see the report), this gives each request the harness
- * video and changes nothing else: the adapter under test is the real one, reached through its prototype.
- */
-export function withArticleVideo(adapter: PlatformAdapter, videoUrl: () => string): PlatformAdapter {
-  const fill = (req: PublishRequest): PublishRequest => ({
-    ...req,
-    article: { ...(req.article ?? videoArticle(null)), videoUrl: req.article?.videoUrl ?? videoUrl() },
-  });
-  const shim = Object.create(adapter) as PlatformAdapter;
-  shim.publish = (req, account, ctx) => adapter.publish(fill(req), account, ctx);
-  const reconcile = adapter.reconcile?.bind(adapter);
-  if (reconcile) shim.reconcile = (req, account, ctx) => reconcile(fill(req), account, ctx);
-  return shim;
 }

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { NotApplicableError, PlatformErrorKind } from '../../src/platforms/platform';
 import { MastodonFake, MastodonFakeOptions } from '../fakes/mastodon.fake';
 import type { VideoSpec } from '../fakes/video-source';
-import { caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
+import { CTX, caught, ctx, expectKind, expectNoSecret, publishRequest } from './contract-support';
 import { gabtvTestbed, videoArticle, videoRequest } from './gabtv-support';
 import { accountFor } from './mastodon-family.harness';
 
 /** §3.4 specifics: video only, media rights, Gab's size and type rules, the bytes arriving intact. */
 
-const CTX = { timeoutMs: 3000 };
 const VERIFY = 'GET /api/v1/accounts/verify_credentials';
 const bed = gabtvTestbed();
 let fake: MastodonFake;
@@ -131,7 +130,7 @@ describe('gabtv video download', () => {
     ['a 502 from the host', { status: 502 }, 'transient'],
   ])('%s → %s, nothing uploaded', async (name, spec, kind) => {
     const url = bed.source.serve(`/case-${name.replace(/\W+/g, '-')}`, spec);
-    const e = await caught(() => bed.adapter.publish(videoRequest(url), accountFor(fake), { timeoutMs: 300 }));
+    const e = await caught(() => bed.adapter.publish(videoRequest(url), accountFor(fake), ctx(300)));
     expectKind(e, kind);
     expect(fake.requestsTo('POST /api/v1/media')).toHaveLength(0);
   });

@@ -2,12 +2,12 @@ import type { Fault } from '../fakes/fake-server';
 import { mastodonError } from '../fakes/mastodon.fake';
 import { PlatformErrorKind } from '../../src/platforms/platform';
 import { ErrorRow, runAdapterContract } from './adapter-contract';
-import { gabtvTestbed, withArticleVideo } from './gabtv-support';
+import { gabtvTestbed, videoArticle } from './gabtv-support';
 import { CLOUDFLARE_BLOCKED, CLOUDFLARE_CHALLENGE, familyHarness } from './mastodon-family.harness';
 
 /**
  * gabtv = a video status on Gab (§3.4): same host, token and error table as gab (§3.3), reached through verify,
- * media upload and status create. The contract suite runs with every request carrying the harness video.
+ * media upload and status create. The contract suite runs with every request carrying the testbed video.
  */
 
 const MEDIA = 'POST /api/v1/media';
@@ -83,11 +83,8 @@ const rows: ErrorRow[] = [
   },
 ];
 
-const harness = familyHarness(
-  withArticleVideo(bed.adapter, () => bed.video.url),
-  { flavour: 'gab', account: { isPro: true } },
-  rows,
-  'ambiguous',
-);
-// The article image is not used by gabtv: its only media is the video.
-runAdapterContract({ ...harness, supportsImage: false });
+runAdapterContract({
+  ...familyHarness(bed.adapter, { flavour: 'gab', account: { isPro: true } }, rows, 'ambiguous'),
+  article: () => videoArticle(bed.video.url),
+  noImage: 'gabtv: the video is its only media',
+});

@@ -69,7 +69,6 @@ export function familyHarness(
     sampleText:
       'Crier launches: café ☕ & <friends> 👨‍👩‍👧 https://news.example/a/very/long/path/for-the-article?utm=feed.',
     lengthParts: { prefix: 'Breaking 👨‍👩‍👧: ', filler: 'é', url: `${ARTICLE_URL}&padding=${'p'.repeat(40)}` },
-    supportsImage: true,
     errorRows: [...sharedRows(), ...errorRows],
     noIdFault: { status: 200, body: { created_at: new Date().toISOString(), content: '<p>hi</p>' } },
     lostAnswerKind,

@@ -1,11 +1,10 @@
 import { MastodonAdapter } from '../../src/platforms/mastodon/mastodon.adapter';
 import { MastodonFake, MastodonFakeOptions, mastodonError } from '../fakes/mastodon.fake';
 import { runAdapterContract } from './adapter-contract';
-import { ARTICLE_URL, PNG_1X1, caught, expectKind, publishRequest } from './contract-support';
+import { ARTICLE_URL, CTX, PNG_1X1, caught, expectKind, publishRequest } from './contract-support';
 import { TWO_HOURS_AGO, accountFor, familyHarness } from './mastodon-family.harness';
 
 const adapter = new MastodonAdapter();
-const CTX = { timeoutMs: 3000 };
 const MEDIA = 'POST /api/v2/media';
 
 // §3.1 table (shared 401/429 rows come from the harness).

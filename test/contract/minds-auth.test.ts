@@ -3,7 +3,7 @@ import { MindsAdapter } from '../../src/platforms/minds/minds.adapter';
 import { MemoryCredentialStore, apiKeyAccount, passwordAccount, storedTokens } from '../fakes/minds-accounts';
 import { V3_UNAUTHORIZED } from '../fakes/minds-fake.rules';
 import { DEFAULT_API_KEY, MindsFake, PUBLISH_KEY, TOKEN_KEY, oauthError } from '../fakes/minds.fake';
-import { caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
+import { CTX, caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
 
 /** Minds sign-in: password grant, rotating refresh tokens, single-flight storage, 401 recovery, API keys. */
 
@@ -132,7 +132,7 @@ describe('minds sign-in and token refresh', () => {
 
   it('a 401 that survives a fresh sign-in is reauth after exactly two sends', async () => {
     fake.failNext(PUBLISH_KEY, V3_UNAUTHORIZED, 2);
-    const e = await caught(() => adapter.publish(publishRequest(), passwordAccount(fake), { timeoutMs: 3000 }));
+    const e = await caught(() => adapter.publish(publishRequest(), passwordAccount(fake), CTX));
     expectKind(e, 'reauth');
     expect(fake.requestsTo(PUBLISH_KEY)).toHaveLength(2);
     // First publish signs in; the 401 renews with the refresh token just issued.
@@ -190,8 +190,8 @@ describe('minds sign-in and token refresh', () => {
   });
 
   it('works without a credential store: signs in for the call, stores nothing', async () => {
-    await adapter.publish(publishRequest(), passwordAccount(fake), { timeoutMs: 3000 });
-    await adapter.publish(publishRequest({ text: 'again' }), passwordAccount(fake), { timeoutMs: 3000 });
+    await adapter.publish(publishRequest(), passwordAccount(fake), CTX);
+    await adapter.publish(publishRequest({ text: 'again' }), passwordAccount(fake), CTX);
     expect(fake.tokenCallCount('password')).toBe(2);
     expect(fake.activities).toHaveLength(2);
   });
@@ -246,7 +246,7 @@ describe('minds personal API keys', () => {
 
   it('a refused key is reauth at once, sent once', async () => {
     const account = apiKeyAccount(fake, { token: 'pak_revoked_key_that_must_not_leak' });
-    const e = await caught(() => adapter.publish(publishRequest(), account, { timeoutMs: 3000 }));
+    const e = await caught(() => adapter.publish(publishRequest(), account, CTX));
     expectKind(e, 'reauth');
     expectNoSecret(e, account);
     expect(fake.requestsTo(PUBLISH_KEY)).toHaveLength(1);

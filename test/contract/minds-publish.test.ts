@@ -1,12 +1,11 @@
 import { MindsAdapter } from '../../src/platforms/minds/minds.adapter';
 import { apiKeyAccount, passwordAccount } from '../fakes/minds-accounts';
 import { FEED_KEY, ME_KEY, MEDIA_KEY, MindsFake, PUBLISH_KEY, legacyError } from '../fakes/minds.fake';
-import { ARTICLE_URL, PNG_1X1, caught, expectKind, publishRequest } from './contract-support';
+import { ARTICLE_URL, CTX, PNG_1X1, caught, expectKind, publishRequest } from './contract-support';
 
 /** What reaches Minds and what comes back: the activity body, media, post URL, verify and reconcile. */
 
 const adapter = new MindsAdapter();
-const CTX = { timeoutMs: 3000 };
 
 describe('minds publishing', () => {
   let fake: MindsFake;

@@ -126,7 +126,6 @@ function harness(kind: 'password' | 'apiKey'): AdapterHarness {
     // A literal %20 and a lone % survive the engine's rawurldecode only if the adapter shields them.
     sampleText: 'Crier launches — café ☕ 100% ready https://news.example/a%20b?x=1&y=2',
     lengthParts: { prefix: 'News: ', filler: '😀', url: ARTICLE_URL },
-    supportsImage: true,
     errorRows: kind === 'password' ? passwordRows : apiKeyRows,
     noIdFault: { status: 200, body: { status: 'success' } },
     lostAnswerKind: 'ambiguous',

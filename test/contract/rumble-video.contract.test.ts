@@ -1,12 +1,12 @@
 import type { VideoSpec } from '../fakes/video-source';
 import { PlatformErrorKind } from '../../src/platforms/platform';
-import { caught, expectKind, expectNoSecret } from './contract-support';
-import { rumbleAccount, rumbleTestbed, videoRequest } from './rumble-support';
+import { CTX, caught, ctx, expectKind, expectNoSecret } from './contract-support';
+import { rumbleAccount, rumbleTestbed, useRumbleFake, videoRequest } from './rumble-support';
 
 /** The article's video on its way to Rumble: size cap, slow or failing hosts, types; never left on disk. */
 
-const CTX = { timeoutMs: 3000 };
 const bed = rumbleTestbed();
+useRumbleFake(bed);
 
 describe('rumble video download', () => {
   it('uploads an 8 MB video byte for byte', async () => {
@@ -42,7 +42,7 @@ describe('rumble video download', () => {
     ['an HTML page instead of a video', { bytes: Buffer.from('<html></html>'), type: 'text/html' }, 'permanent'],
   ])('%s → %s, nothing uploaded', async (name, spec, kind) => {
     const url = bed.source.serve(`/case-${name.replace(/\W+/g, '-')}`, spec);
-    const e = await caught(() => bed.adapter.publish(videoRequest(url), rumbleAccount(bed.fake), { timeoutMs: 300 }));
+    const e = await caught(() => bed.adapter.publish(videoRequest(url), rumbleAccount(bed.fake), ctx(300)));
     expectKind(e, kind);
     expect(bed.fake.requests).toHaveLength(0);
   });

@@ -1,7 +1,7 @@
 import { TruthSocialAdapter } from '../../src/platforms/truthsocial/truthsocial.adapter';
 import { MastodonFake, MastodonFakeOptions, mastodonError } from '../fakes/mastodon.fake';
 import { ErrorRow, runAdapterContract } from './adapter-contract';
-import { caught, expectKind, publishRequest } from './contract-support';
+import { CTX, caught, expectKind, publishRequest } from './contract-support';
 import {
   CLOUDFLARE_BLOCKED,
   CLOUDFLARE_CHALLENGE,
@@ -12,7 +12,6 @@ import {
 } from './mastodon-family.harness';
 
 const adapter = new TruthSocialAdapter();
-const CTX = { timeoutMs: 3000 };
 const VERIFY = 'GET /api/v1/accounts/verify_credentials';
 const GEO_BLOCK =
   '<!DOCTYPE html><html><head><title>Truth Social</title></head><body>Truth Social is unavailable in your area.</body></html>';

@@ -1,7 +1,7 @@
 import { XAdapter } from '../../src/platforms/x/x.adapter';
 import { AdapterContext } from '../../src/platforms/platform';
 import { X_FAULTS, XFake, XFakeOptions } from '../fakes/x.fake';
-import { ARTICLE_URL, PNG_1X1, caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
+import { ARTICLE_URL, CTX, PNG_1X1, caught, ctx, expectKind, expectNoSecret, publishRequest } from './contract-support';
 
 /**
  * OAuth 2.0 refresh (PLATFORMS.md §3.9): single-use refresh tokens, refreshed before the post when the token is
@@ -29,7 +29,7 @@ function memoryRefresher(initial: Record<string, string>) {
     return run;
   };
   return {
-    ctx: { timeoutMs: 3000, refreshCredentials } as AdapterContext,
+    ctx: ctx(3000, { refreshCredentials }),
     get stored() {
       return stored;
     },
@@ -64,11 +64,11 @@ describe('x OAuth 2.0 refresh', () => {
   it('refreshes a token that expires within 60 s, but not one good for 10 minutes', async () => {
     await start();
     const soon = fake.account('oauth2', { credentials: fake.oauth2Credentials(30_000) });
-    await adapter.publish(publishRequest({ text: 'first' }), soon, { timeoutMs: 3000 });
+    await adapter.publish(publishRequest({ text: 'first' }), soon, CTX);
     expect(fake.refreshCalls).toBe(1);
 
     const later = fake.account('oauth2', { credentials: fake.oauth2Credentials(10 * 60_000) });
-    await adapter.publish(publishRequest({ text: 'second' }), later, { timeoutMs: 3000 });
+    await adapter.publish(publishRequest({ text: 'second' }), later, CTX);
     expect(fake.refreshCalls).toBe(1);
     expect(fake.tweets.map((t) => t.text)).toEqual(['first', 'second']);
   });
@@ -88,7 +88,7 @@ describe('x OAuth 2.0 refresh', () => {
   it('without an expiresAt, learns of expiry from the 401', async () => {
     await start();
     const { expiresAt: _unknown, ...credentials } = fake.oauth2Credentials(-1000);
-    await adapter.publish(publishRequest(), fake.account('oauth2', { credentials }), { timeoutMs: 3000 });
+    await adapter.publish(publishRequest(), fake.account('oauth2', { credentials }), CTX);
     expect(fake.requestsTo('POST /2/tweets')).toHaveLength(2);
     expect(fake.refreshCalls).toBe(1);
     expect(fake.tweets).toHaveLength(1);
@@ -137,8 +137,8 @@ describe('x OAuth 2.0 refresh', () => {
   it('without single flight, the second refresh with a used token is refused (why the lock exists)', async () => {
     await start();
     const account = fake.account('oauth2', { credentials: fake.oauth2Credentials(-1000) });
-    await adapter.publish(publishRequest({ text: 'one' }), account, { timeoutMs: 3000 });
-    const e = await caught(() => adapter.publish(publishRequest({ text: 'two' }), account, { timeoutMs: 3000 }));
+    await adapter.publish(publishRequest({ text: 'one' }), account, CTX);
+    const e = await caught(() => adapter.publish(publishRequest({ text: 'two' }), account, CTX));
     expectKind(e, 'reauth');
     expect(fake.refreshCalls).toBe(2);
     expect(fake.tweets.map((t) => t.text)).toEqual(['one']);
@@ -146,9 +146,7 @@ describe('x OAuth 2.0 refresh', () => {
 
   it('a confidential client authenticates with Basic; a public one sends client_id', async () => {
     await start();
-    await adapter.publish(publishRequest(), fake.account('oauth2', { credentials: fake.oauth2Credentials(-1) }), {
-      timeoutMs: 3000,
-    });
+    await adapter.publish(publishRequest(), fake.account('oauth2', { credentials: fake.oauth2Credentials(-1) }), CTX);
     const [confidential] = fake.requestsTo('POST /2/oauth2/token');
     expect(confidential.headers.authorization).toBe(
       `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString('base64')}`,
@@ -159,7 +157,7 @@ describe('x OAuth 2.0 refresh', () => {
     await start({ oauth2: { clientSecret: null } });
     const creds = fake.oauth2Credentials(-1);
     expect(creds.clientSecret).toBeUndefined();
-    await adapter.publish(publishRequest(), fake.account('oauth2', { credentials: creds }), { timeoutMs: 3000 });
+    await adapter.publish(publishRequest(), fake.account('oauth2', { credentials: creds }), CTX);
     const [pub] = fake.requestsTo('POST /2/oauth2/token');
     expect(pub.headers.authorization).toBeUndefined();
     expect(pub.body).toEqual({
@@ -174,7 +172,7 @@ describe('x OAuth 2.0 refresh', () => {
     await start();
     const credentials = { ...fake.oauth2Credentials(-1), clientSecret: 'not-the-client-secret' };
     const e = await caught(() =>
-      adapter.publish(publishRequest(), fake.account('oauth2', { credentials }), { timeoutMs: 3000 }),
+      adapter.publish(publishRequest(), fake.account('oauth2', { credentials }), CTX),
     );
     expectKind(e, 'reauth');
     expect(e.message).not.toContain('not-the-client-secret');
@@ -186,7 +184,7 @@ describe('x OAuth 2.0 refresh', () => {
     fake.expireAccessTokens();
     const imageUrl = fake.hostFile('/img.png', PNG_1X1, 'image/png');
     const article = { url: ARTICLE_URL, title: 't', imageUrl, videoUrl: null, description: null };
-    await adapter.publish(publishRequest({ article }), account, { timeoutMs: 3000 });
+    await adapter.publish(publishRequest({ article }), account, CTX);
     expect(fake.requestsTo('POST /2/media/upload')).toHaveLength(2);
     expect(fake.refreshCalls).toBe(1);
     expect(fake.tweets[0].mediaIds).toEqual([fake.media[0].id]);

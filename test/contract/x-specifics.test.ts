@@ -4,12 +4,11 @@ import { RateLimitedError } from '../../src/platforms/platform';
 import { XFake, XFakeOptions } from '../fakes/x.fake';
 import { renderTweet } from '../fakes/x-fake.rules';
 import { parseOAuthHeader } from '../fakes/x-oauth1.verifier';
-import { PNG_1X1, caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
+import { CTX, PNG_1X1, caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
 
 /** X behaviour beyond the shared contract: request shapes, OAuth 1.0a signing, reconcile, fake-enforced limits. */
 
 const adapter = new XAdapter();
-const CTX = { timeoutMs: 3000 };
 const LINK = 'https://news.example.com/2024/05/crier-launch';
 
 describe('x specifics', () => {

@@ -145,7 +145,6 @@ function harness(kind: Kind): AdapterHarness {
       filler: 'é',
       url: 'https://news.example.com/2024/05/crier-launch?ref=feed',
     },
-    supportsImage: true,
     errorRows: [...sharedRows(), ...(kind === 'oauth1' ? oauth1Rows() : oauth2Rows())],
     noIdFault: { status: 201, body: { data: { text: 'Crier launches' } } },
     lostAnswerKind: 'ambiguous',

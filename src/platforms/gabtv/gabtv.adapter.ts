@@ -111,6 +111,7 @@ export class GabTvAdapter implements PlatformAdapter {
       timeoutMs: transferTimeoutMs(ctx.timeoutMs, this.maxVideoBytes),
       idleTimeoutMs: ctx.timeoutMs,
       tempDir: this.options.tempDir,
+      allowPrivateAddresses: ctx.allowPrivateAddresses,
     };
     return withDownloadedVideo(videoUrl, download, async (video) => {
       const mediaId = await this.upload(api, account, video, ctx, req);

@@ -232,7 +232,11 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
   }
 
   private async uploadImage(api: MastodonApi, url: string, ctx: AdapterContext, req: PublishRequest): Promise<string> {
-    const media = await fetchMedia(url, { timeoutMs: ctx.timeoutMs, maxBytes: this.flavour.maxImageBytes });
+    const media = await fetchMedia(url, {
+      timeoutMs: ctx.timeoutMs,
+      maxBytes: this.flavour.maxImageBytes,
+      allowPrivateAddresses: ctx.allowPrivateAddresses,
+    });
     const form = new FormData();
     form.append('file', new Blob([media.bytes], { type: media.contentType }), media.filename);
     const res = await api.send('POST', this.flavour.mediaPath, { phase: 'media', form });

@@ -149,7 +149,11 @@ export class MindsAdapter implements PlatformAdapter {
   }
 
   private async uploadImage(session: MindsSession, url: string, ctx: AdapterContext): Promise<string> {
-    const media = await fetchMedia(url, { timeoutMs: ctx.timeoutMs, maxBytes: MAX_IMAGE_BYTES });
+    const media = await fetchMedia(url, {
+      timeoutMs: ctx.timeoutMs,
+      maxBytes: MAX_IMAGE_BYTES,
+      allowPrivateAddresses: ctx.allowPrivateAddresses,
+    });
     const form = new FormData();
     form.append('file', new Blob([media.bytes], { type: media.contentType }), media.filename);
     const res = await session.send('POST', MEDIA_PATH, { label: 'media', form });

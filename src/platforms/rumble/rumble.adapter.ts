@@ -94,6 +94,7 @@ export class RumbleAdapter implements PlatformAdapter {
       timeoutMs: transferTimeoutMs(ctx.timeoutMs, this.maxVideoBytes),
       idleTimeoutMs: ctx.timeoutMs,
       tempDir: this.options.tempDir,
+      allowPrivateAddresses: ctx.allowPrivateAddresses,
     };
     return withDownloadedVideo(article.videoUrl ?? '', video, async (file) => {
       const form = await this.uploadForm(s, file, { title, description: req.text, guid: req.deliveryId });

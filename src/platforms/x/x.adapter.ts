@@ -191,7 +191,11 @@ export class XAdapter implements PlatformAdapter {
 
   /** `POST /2/media/upload` multipart (`media`, `media_category=tweet_image`) → the string `data.id`. */
   private async uploadImage(x: XClient, url: string, ctx: AdapterContext, req: PublishRequest): Promise<string> {
-    const media = await fetchMedia(url, { timeoutMs: ctx.timeoutMs, maxBytes: MAX_IMAGE_BYTES });
+    const media = await fetchMedia(url, {
+      timeoutMs: ctx.timeoutMs,
+      maxBytes: MAX_IMAGE_BYTES,
+      allowPrivateAddresses: ctx.allowPrivateAddresses,
+    });
     const form = new FormData();
     form.append('media', new Blob([media.bytes], { type: media.contentType }), media.filename);
     form.append('media_category', 'tweet_image');
