@@ -19,6 +19,8 @@ export interface CreatePostInput {
   scheduledAt?: string;
   timezone?: string;
   overrides?: Record<string, { text: string }>;
+  /** Template for text composed from the article (feeds pass theirs); accounts' own templates apply otherwise. */
+  template?: string;
 }
 
 export interface DeliveryView {
