@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { redact as scrubSecrets } from '../platforms/http';
 
 /**
  * One pino logger for the process. Known secret-bearing keys are censored wherever they appear, and
@@ -36,14 +37,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
-/** Removes every known secret value and every Telegram-style `/bot<token>/` path segment from a text. */
+/** Removes known secret values, `/bot<token>/` path segments and Bearer values (one implementation: http.ts). */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/\/bot\d+:[A-Za-z0-9_-]+/g, '/bot[redacted]');
-  out = out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]');
-  for (const s of secrets) {
-    if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  }
-  return out;
+  return scrubSecrets(text, secrets);
 }
 
 /** Nest's logger interface on top of pino, so framework messages go through the same redaction. */
