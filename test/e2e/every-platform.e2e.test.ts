@@ -128,6 +128,35 @@ describe('every platform', () => {
     expect(gabtv.media[0].size).toBe(300_000);
   });
 
+  it('verifies every account against its platform and shows its public handle or page name', async () => {
+    const api = crier.api();
+    for (const [platform, id] of Object.entries(accounts)) {
+      const res = await api.post(`/api/v1/accounts/${id}/verify`).expect(200);
+      // GETTR can prove the user but not the token (API.md: checked false, with the reason).
+      const checked = platform !== 'gettr';
+      expect({ platform, ok: res.body.ok, checked: res.body.checked }).toEqual({ platform, ok: true, checked });
+      const account = await api.get(`/api/v1/accounts/${id}`).expect(200);
+      const remote = account.body.remoteAccount ?? {};
+      // Rumble documents no way to read the account: its probe only accepts or refuses the token.
+      if (platform !== 'rumble') expect({ platform, shown: Boolean(remote.username ?? remote.name) }).toEqual({ platform, shown: true });
+    }
+  });
+
+  it('holds X posts over the account\'s daily cap until a slot frees, without sending them', async () => {
+    const api = crier.api();
+    await api.patch(`/api/v1/accounts/${accounts.x}`).send({ settings: { maxPostsPerDay: '2' } }).expect(200);
+    const before = x.tweets.length; // the first test's post counts against the rolling 24 hours
+    const first = await api.post('/api/v1/posts').send({ text: 'Within the cap', accountIds: [accounts.x] }).expect(201);
+    await waitForDelivery(api, first.body.id, first.body.deliveries[0].id, ['published']);
+    const over = await api.post('/api/v1/posts').send({ text: 'Over the cap', accountIds: [accounts.x] }).expect(201);
+    const waiting = await waitForDelivery(api, over.body.id, over.body.deliveries[0].id, ['retrying']);
+    expect(String(waiting.error)).toMatch(/daily cap of 2/);
+    expect(new Date(String(waiting.nextAttemptAt)).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    expect(x.tweets.length).toBe(before + 1);
+    expect(x.tweets.map((t) => t.text)).not.toContain('Over the cap');
+    expect(waiting.attempts).toBe(0);
+  });
+
   it('shows the per-post cost of X on the platform listing and the account', async () => {
     const api = crier.api();
     const platforms = await api.get('/api/v1/platforms').expect(200);
