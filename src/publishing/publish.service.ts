@@ -207,11 +207,12 @@ export class PublishService {
       case 'transient':
         return this.retryOrFail(d, message, 'transient');
       case 'reauth': {
-        await this.finish(d, ['publishing'], { status: 'held', attempts: d.attempts + 1, error: message });
-        this.metrics.held.inc({ platform: p });
+        // The account first, so whoever sees this delivery held also sees why.
         if (await this.accountsRepo.markReauthRequired(d.account_id as string, message)) {
           this.log.warn(`account ${d.account_id} needs re-authentication; its pending deliveries are held`);
         }
+        await this.finish(d, ['publishing'], { status: 'held', attempts: d.attempts + 1, error: message });
+        this.metrics.held.inc({ platform: p });
         const held = await this.posts.holdAccount(d.account_id as string, `account needs re-authentication: ${message}`);
         for (const postId of new Set(held.map((h) => h.post_id))) await this.posts.refreshPostStatus(postId);
         return done('held');

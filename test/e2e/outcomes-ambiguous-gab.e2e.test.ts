@@ -1,6 +1,5 @@
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
-import { CrierProcess } from '../support/crier-process';
-import { createMastodonAccount, E2EStack, waitForDelivery } from '../support/e2e-stack';
+import { attemptLog, createMastodonAccount, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 
@@ -9,14 +8,8 @@ jest.setTimeout(60_000);
  * created status is settled by reading the account's statuses before anything is sent again.
  */
 describe('ambiguous publishes on Gab are reconciled by reading the account', () => {
-  let stack: E2EStack;
-  let crier: CrierProcess;
+  const e2e = useCrier();
   let gab: MastodonFake;
-
-  beforeAll(async () => {
-    stack = await E2EStack.create();
-    crier = await stack.start('all');
-  });
 
   beforeEach(async () => {
     gab = await MastodonFake.start({ flavour: 'gab' });
@@ -26,29 +19,15 @@ describe('ambiguous publishes on Gab are reconciled by reading the account', () 
     await gab?.stop();
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  async function publishText(accountId: string, text: string) {
-    const res = await crier.api().post('/api/v1/posts').send({ text, accountIds: [accountId] }).expect(201);
-    return { postId: res.body.id as string, deliveryId: res.body.deliveries[0].id as string };
-  }
-
-  async function attemptLog(deliveryId: string): Promise<Array<Record<string, unknown>>> {
-    const res = await crier.api().get(`/api/v1/deliveries/${deliveryId}`).expect(200);
-    return res.body.attemptLog;
-  }
-
   const statusReads = () => gab.requests.filter((r) => r.method === 'GET' && /^\/api\/v1\/accounts\/[^/]+\/statuses$/.test(r.path));
 
   it('accepted, then the answer is lost: reconciled from the account statuses, published with that id, one status', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, gab, 'Gab');
     gab.failNext('POST /api/v1/statuses', { drop: true });
 
     const text = 'Gab stored it, but the answer never came back';
-    const { postId, deliveryId } = await publishText(accountId, text);
+    const { postId, deliveryId } = await publishText(api, accountId, text);
     const done = await waitForDelivery(api, postId, deliveryId, ['published']);
 
     expect(gab.statuses).toHaveLength(1);
@@ -63,14 +42,14 @@ describe('ambiguous publishes on Gab are reconciled by reading the account', () 
     expect(statusReads().length).toBeGreaterThanOrEqual(1);
     expect(statusReads()[0].at.getTime()).toBeGreaterThanOrEqual(sends[0].at.getTime());
 
-    const log = await attemptLog(deliveryId);
+    const log = await attemptLog(api, deliveryId);
     expect(log.map((a) => a.outcome)).toEqual(['ambiguous', 'reconciled']);
     expect(String(log[0].error)).toMatch(/no answer after sending/);
     expect(log[1].remoteId).toBe(gab.statuses[0].id);
   });
 
   it('a 502 gateway page that stored nothing: reconcile finds nothing, resent, published once', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, gab, 'Gab');
     gab.failNext('POST /api/v1/statuses', {
       status: 502,
@@ -78,7 +57,7 @@ describe('ambiguous publishes on Gab are reconciled by reading the account', () 
     });
 
     const text = 'Gab gateway hiccup, nothing stored the first time';
-    const { postId, deliveryId } = await publishText(accountId, text);
+    const { postId, deliveryId } = await publishText(api, accountId, text);
     const done = await waitForDelivery(api, postId, deliveryId, ['published']);
 
     expect(gab.statuses).toHaveLength(1);
@@ -91,7 +70,7 @@ describe('ambiguous publishes on Gab are reconciled by reading the account', () 
     const between = statusReads().filter((r) => r.at >= sends[0].at && r.at <= sends[1].at);
     expect(between.length).toBeGreaterThanOrEqual(1);
 
-    const log = await attemptLog(deliveryId);
+    const log = await attemptLog(api, deliveryId);
     expect(log.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
       [1, 'ambiguous', 502],
       [2, 'published', null],
@@ -100,18 +79,18 @@ describe('ambiguous publishes on Gab are reconciled by reading the account', () 
   });
 
   it('503 "Remote data could not be fetched" is transient: resent without reading the account, published once', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, gab, 'Gab');
     gab.failNext('POST /api/v1/statuses', mastodonError(503, 'Remote data could not be fetched'));
 
-    const { postId, deliveryId } = await publishText(accountId, 'Gab could not fetch remote data this time');
+    const { postId, deliveryId } = await publishText(api, accountId, 'Gab could not fetch remote data this time');
     const done = await waitForDelivery(api, postId, deliveryId, ['published']);
 
     expect(gab.statuses).toHaveLength(1);
     expect(done.remoteId).toBe(gab.statuses[0].id);
     expect(gab.requestsTo('POST /api/v1/statuses')).toHaveLength(2);
     expect(statusReads()).toHaveLength(0);
-    const log = await attemptLog(deliveryId);
+    const log = await attemptLog(api, deliveryId);
     expect(log.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
       [1, 'transient', 503],
       [2, 'published', null],

@@ -1,6 +1,5 @@
 import { MastodonFake } from '../fakes/mastodon.fake';
-import { CrierProcess } from '../support/crier-process';
-import { createMastodonAccount, E2EStack, waitForDelivery } from '../support/e2e-stack';
+import { attemptLog, createMastodonAccount, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 
@@ -10,43 +9,23 @@ jest.setTimeout(60_000);
  * retried once with the same key, and a second `{}` holds the account.
  */
 describe('ambiguous publishes on Mastodon and Truth Social', () => {
-  let stack: E2EStack;
-  let crier: CrierProcess;
+  const e2e = useCrier();
   let fake: MastodonFake | undefined;
-
-  beforeAll(async () => {
-    stack = await E2EStack.create();
-    crier = await stack.start('all');
-  });
 
   afterEach(async () => {
     await fake?.stop();
     fake = undefined;
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  async function publishText(accountId: string, text: string) {
-    const res = await crier.api().post('/api/v1/posts').send({ text, accountIds: [accountId] }).expect(201);
-    return { postId: res.body.id as string, deliveryId: res.body.deliveries[0].id as string };
-  }
-
-  async function attemptLog(deliveryId: string): Promise<Array<Record<string, unknown>>> {
-    const res = await crier.api().get(`/api/v1/deliveries/${deliveryId}`).expect(200);
-    return res.body.attemptLog;
-  }
-
   it('Mastodon stores the status but the answer is lost: resent with the same key, original id, one status', async () => {
     const masto = (fake = await MastodonFake.start({ flavour: 'mastodon' }));
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, masto);
     // No `status`: the real handler stores the status, then the connection is destroyed.
     masto.failNext('POST /api/v1/statuses', { drop: true });
 
     const text = 'Mastodon got it, Crier never heard back';
-    const { postId, deliveryId } = await publishText(accountId, text);
+    const { postId, deliveryId } = await publishText(api, accountId, text);
     const done = await waitForDelivery(api, postId, deliveryId, ['published']);
 
     expect(masto.statuses).toHaveLength(1);
@@ -58,7 +37,7 @@ describe('ambiguous publishes on Mastodon and Truth Social', () => {
     expect(sends).toHaveLength(2);
     expect(sends.map((r) => r.headers['idempotency-key'])).toEqual([deliveryId, deliveryId]);
 
-    const log = await attemptLog(deliveryId);
+    const log = await attemptLog(api, deliveryId);
     expect(log).toHaveLength(2);
     expect(log[0]).toEqual(expect.objectContaining({ attempt: 1, outcome: 'transient', statusCode: null }));
     expect(String(log[0].error)).toMatch(/no answer after sending/);
@@ -67,10 +46,10 @@ describe('ambiguous publishes on Mastodon and Truth Social', () => {
 
   it('Truth Social answers {} twice: reconciled, resent with the same key, then held as reauth (restricted / sign-in IP)', async () => {
     const truth = (fake = await MastodonFake.start({ flavour: 'truthsocial', hostile: true }));
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, truth, 'Truth Social');
 
-    const { postId, deliveryId } = await publishText(accountId, 'Truth Social swallows this one');
+    const { postId, deliveryId } = await publishText(api, accountId, 'Truth Social swallows this one');
     const held = await waitForDelivery(api, postId, deliveryId, ['held']);
 
     expect(String(held.error)).toMatch(/restricted|sign-in IP/i);
@@ -94,7 +73,7 @@ describe('ambiguous publishes on Mastodon and Truth Social', () => {
     expect(verifies.length).toBeGreaterThanOrEqual(2);
     expect(verifies[0].at.getTime()).toBeLessThanOrEqual(sends[0].at.getTime());
 
-    const log = await attemptLog(deliveryId);
+    const log = await attemptLog(api, deliveryId);
     expect(log.map((a) => [a.attempt, a.outcome])).toEqual([
       [1, 'ambiguous'],
       [2, 'reauth'],

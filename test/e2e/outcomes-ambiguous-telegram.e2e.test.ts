@@ -1,6 +1,5 @@
 import { TelegramFake } from '../fakes/telegram.fake';
-import { CrierProcess } from '../support/crier-process';
-import { createTelegramAccount, E2EStack, waitForDelivery } from '../support/e2e-stack';
+import { createTelegramAccount, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 
@@ -10,14 +9,8 @@ jest.setTimeout(60_000);
  * it again.
  */
 describe('a Telegram send whose answer is lost is unconfirmed until the user decides', () => {
-  let stack: E2EStack;
-  let crier: CrierProcess;
+  const e2e = useCrier();
   let tg: TelegramFake;
-
-  beforeAll(async () => {
-    stack = await E2EStack.create();
-    crier = await stack.start('all');
-  });
 
   beforeEach(async () => {
     tg = await TelegramFake.start();
@@ -27,23 +20,14 @@ describe('a Telegram send whose answer is lost is unconfirmed until the user dec
     await tg?.stop();
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  async function publishText(accountId: string, text: string) {
-    const res = await crier.api().post('/api/v1/posts').send({ text, accountIds: [accountId] }).expect(201);
-    return { postId: res.body.id as string, deliveryId: res.body.deliveries[0].id as string };
-  }
-
   const sends = () => tg.requests.filter((r) => r.path.endsWith('/sendMessage'));
 
   async function lostAnswer(text: string) {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createTelegramAccount(api, tg);
     // No `status`: Telegram posts the message, then the connection is destroyed before the answer.
     tg.failNext('sendMessage', { drop: true });
-    const { postId, deliveryId } = await publishText(accountId, text);
+    const { postId, deliveryId } = await publishText(api, accountId, text);
     const unconfirmed = await waitForDelivery(api, postId, deliveryId, ['unconfirmed']);
     return { api, postId, deliveryId, unconfirmed };
   }

@@ -1,7 +1,6 @@
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
 import { TelegramFake, telegramError } from '../fakes/telegram.fake';
-import { CrierProcess } from '../support/crier-process';
-import { createMastodonAccount, createTelegramAccount, E2EStack, waitForDelivery } from '../support/e2e-stack';
+import { attemptLog, createMastodonAccount, createTelegramAccount, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 
@@ -11,15 +10,9 @@ jest.setTimeout(60_000);
  * failed delivery is `partially_published`.
  */
 describe('a post the platform rejects fails at once with the platform reason', () => {
-  let stack: E2EStack;
-  let crier: CrierProcess;
+  const e2e = useCrier();
   let tg: TelegramFake;
   let masto: MastodonFake;
-
-  beforeAll(async () => {
-    stack = await E2EStack.create();
-    crier = await stack.start('all');
-  });
 
   beforeEach(async () => {
     [tg, masto] = await Promise.all([TelegramFake.start(), MastodonFake.start({ flavour: 'mastodon' })]);
@@ -29,27 +22,12 @@ describe('a post the platform rejects fails at once with the platform reason', (
     await Promise.all([tg?.stop(), masto?.stop()]);
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  async function publishText(accountIds: string[], text: string) {
-    const res = await crier.api().post('/api/v1/posts').send({ text, accountIds }).expect(201);
-    const deliveries = res.body.deliveries as Array<{ id: string; platform: string }>;
-    return { postId: res.body.id as string, deliveryId: deliveries[0].id, deliveries };
-  }
-
-  async function attemptLog(deliveryId: string): Promise<Array<Record<string, unknown>>> {
-    const res = await crier.api().get(`/api/v1/deliveries/${deliveryId}`).expect(200);
-    return res.body.attemptLog;
-  }
-
   it('Mastodon 422 "Validation failed: …": failed with that reason after one request', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, masto);
     masto.failNext('POST /api/v1/statuses', mastodonError(422, 'Validation failed: Text character limit of 500 exceeded'));
 
-    const { postId, deliveryId } = await publishText([accountId], 'Mastodon says this is too long');
+    const { postId, deliveryId } = await publishText(api, accountId, 'Mastodon says this is too long');
     const failed = await waitForDelivery(api, postId, deliveryId, ['failed']);
 
     expect(String(failed.error)).toContain('Validation failed: Text character limit of 500 exceeded');
@@ -58,7 +36,7 @@ describe('a post the platform rejects fails at once with the platform reason', (
     expect(failed.remoteId).toBeNull();
     expect(masto.requestsTo('POST /api/v1/statuses')).toHaveLength(1);
     expect(masto.statuses).toHaveLength(0);
-    expect(await attemptLog(deliveryId)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'permanent', statusCode: 422 })]);
+    expect(await attemptLog(api, deliveryId)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'permanent', statusCode: 422 })]);
 
     // A problem with the post, not the account.
     const account = await api.get(`/api/v1/accounts/${accountId}`).expect(200);
@@ -68,31 +46,31 @@ describe('a post the platform rejects fails at once with the platform reason', (
   });
 
   it('Telegram 400 "Bad Request: message is too long": failed with that reason after one request', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createTelegramAccount(api, tg);
     tg.failNext('sendMessage', telegramError(400, 'Bad Request: message is too long'));
 
-    const { postId, deliveryId } = await publishText([accountId], 'Telegram says this is too long');
+    const { postId, deliveryId } = await publishText(api, accountId, 'Telegram says this is too long');
     const failed = await waitForDelivery(api, postId, deliveryId, ['failed']);
 
     expect(String(failed.error)).toContain('Bad Request: message is too long');
     expect(failed.attempts).toBe(1);
     expect(tg.requests.filter((r) => r.path.endsWith('/sendMessage'))).toHaveLength(1);
     expect(tg.messages).toHaveLength(0);
-    expect(await attemptLog(deliveryId)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'permanent', statusCode: 400 })]);
+    expect(await attemptLog(api, deliveryId)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'permanent', statusCode: 400 })]);
 
     const account = await api.get(`/api/v1/accounts/${accountId}`).expect(200);
     expect(account.body.status).toBe('active');
   });
 
   it('one post to Telegram (published) and Mastodon (permanent failure) is partially_published', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const tgId = await createTelegramAccount(api, tg);
     const mastoId = await createMastodonAccount(api, masto);
     masto.failNext('POST /api/v1/statuses', mastodonError(422, 'Validation failed: Text character limit of 500 exceeded'));
 
     const text = 'One post, two channels, one of them refuses it';
-    const { postId, deliveries } = await publishText([tgId, mastoId], text);
+    const { postId, deliveries } = await publishText(api, [tgId, mastoId], text);
     const tgDelivery = deliveries.find((d) => d.platform === 'telegram')!;
     const mDelivery = deliveries.find((d) => d.platform === 'mastodon')!;
 

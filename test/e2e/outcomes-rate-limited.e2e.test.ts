@@ -1,7 +1,6 @@
 import { MastodonFake } from '../fakes/mastodon.fake';
 import { TelegramFake, telegramError } from '../fakes/telegram.fake';
-import { CrierProcess } from '../support/crier-process';
-import { createMastodonAccount, createTelegramAccount, E2EStack, waitForDelivery } from '../support/e2e-stack';
+import { attemptLog, createMastodonAccount, createTelegramAccount, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 
@@ -10,15 +9,9 @@ jest.setTimeout(60_000);
  * says, the wait is not counted as a failed attempt, and the post then goes out exactly once.
  */
 describe('a rate-limited publish waits for the platform signal, then publishes once', () => {
-  let stack: E2EStack;
-  let crier: CrierProcess;
+  const e2e = useCrier();
   let tg: TelegramFake;
   let masto: MastodonFake;
-
-  beforeAll(async () => {
-    stack = await E2EStack.create();
-    crier = await stack.start('all');
-  });
 
   beforeEach(async () => {
     [tg, masto] = await Promise.all([TelegramFake.start(), MastodonFake.start({ flavour: 'mastodon' })]);
@@ -28,27 +21,13 @@ describe('a rate-limited publish waits for the platform signal, then publishes o
     await Promise.all([tg?.stop(), masto?.stop()]);
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  async function publishText(accountId: string, text: string) {
-    const res = await crier.api().post('/api/v1/posts').send({ text, accountIds: [accountId] }).expect(201);
-    return { postId: res.body.id as string, deliveryId: res.body.deliveries[0].id as string };
-  }
-
-  async function attemptLog(deliveryId: string): Promise<Array<Record<string, unknown>>> {
-    const res = await crier.api().get(`/api/v1/deliveries/${deliveryId}`).expect(200);
-    return res.body.attemptLog;
-  }
-
   it('Telegram 429 with parameters.retry_after: retrying, re-sent no earlier than retry_after, published, attempts 1', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createTelegramAccount(api, tg);
     tg.failNext('sendMessage', telegramError(429, 'Too Many Requests: retry after 1', { retry_after: 1 }));
 
     const text = 'Rate limit on Telegram: the bot waits as told';
-    const { postId, deliveryId } = await publishText(accountId, text);
+    const { postId, deliveryId } = await publishText(api, accountId, text);
 
     const waiting = await waitForDelivery(api, postId, deliveryId, ['retrying'], 10_000);
     expect(String(waiting.error)).toMatch(/rate limited/i);
@@ -66,14 +45,14 @@ describe('a rate-limited publish waits for the platform signal, then publishes o
     expect(done.attempts).toBe(1);
     expect(done.error).toBeNull();
 
-    expect(await attemptLog(deliveryId)).toEqual([
+    expect(await attemptLog(api, deliveryId)).toEqual([
       expect.objectContaining({ attempt: 1, outcome: 'rate-limited', statusCode: 429 }),
       expect.objectContaining({ attempt: 1, outcome: 'published', remoteId: done.remoteId }),
     ]);
   });
 
   it('Mastodon 429 with X-RateLimit-Reset: retrying until the reset time, published once, attempts 1', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, masto);
     const reset = new Date(Date.now() + 2000);
     masto.failNext('POST /api/v1/statuses', {
@@ -83,7 +62,7 @@ describe('a rate-limited publish waits for the platform signal, then publishes o
     });
 
     const text = 'Rate limit on Mastodon: Crier waits for X-RateLimit-Reset';
-    const { postId, deliveryId } = await publishText(accountId, text);
+    const { postId, deliveryId } = await publishText(api, accountId, text);
 
     const waiting = await waitForDelivery(api, postId, deliveryId, ['retrying'], 10_000);
     expect(String(waiting.error)).toMatch(/rate limited/i);
@@ -103,7 +82,7 @@ describe('a rate-limited publish waits for the platform signal, then publishes o
     expect(done.remoteId).toBe(masto.statuses[0].id);
     expect(done.attempts).toBe(1);
 
-    expect(await attemptLog(deliveryId)).toEqual([
+    expect(await attemptLog(api, deliveryId)).toEqual([
       expect.objectContaining({ attempt: 1, outcome: 'rate-limited', statusCode: 429 }),
       expect.objectContaining({ attempt: 1, outcome: 'published', remoteId: masto.statuses[0].id }),
     ]);

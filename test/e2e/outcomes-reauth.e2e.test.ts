@@ -1,7 +1,6 @@
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
 import { TelegramFake, telegramError } from '../fakes/telegram.fake';
-import { CrierProcess } from '../support/crier-process';
-import { createMastodonAccount, createTelegramAccount, E2EStack, inSeconds, waitForDelivery } from '../support/e2e-stack';
+import { createMastodonAccount, createTelegramAccount, inSeconds, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(90_000);
@@ -12,15 +11,9 @@ jest.setTimeout(90_000);
  * new credentials (PATCH) resume them all by themselves.
  */
 describe('an account the platform refuses holds its deliveries until a human fixes it', () => {
-  let stack: E2EStack;
-  let crier: CrierProcess;
+  const e2e = useCrier();
   let tg: TelegramFake;
   let masto: MastodonFake;
-
-  beforeAll(async () => {
-    stack = await E2EStack.create();
-    crier = await stack.start('all');
-  });
 
   beforeEach(async () => {
     [tg, masto] = await Promise.all([TelegramFake.start(), MastodonFake.start({ flavour: 'mastodon' })]);
@@ -30,29 +23,19 @@ describe('an account the platform refuses holds its deliveries until a human fix
     await Promise.all([tg?.stop(), masto?.stop()]);
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  async function publishText(accountId: string, text: string, scheduledAt?: string) {
-    const body = { text, accountIds: [accountId], ...(scheduledAt ? { scheduledAt } : {}) };
-    const res = await crier.api().post('/api/v1/posts').send(body).expect(201);
-    return { postId: res.body.id as string, deliveryId: res.body.deliveries[0].id as string, scheduledAt: res.body.scheduledAt as string };
-  }
-
   async function telegramCompletedJobs(): Promise<number> {
-    const res = await crier.api().get('/api/v1/queues').expect(200);
+    const res = await e2e.crier.api().get('/api/v1/queues').expect(200);
     return (res.body as Array<{ platform: string; completed: number }>).find((q) => q.platform === 'telegram')?.completed ?? 0;
   }
 
   it('Telegram 401: held, account reauth_required, a later delivery held unsent; PATCH credentials resumes both once', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createTelegramAccount(api, tg);
     tg.failNext('sendMessage', telegramError(401, 'Unauthorized'));
     const jobsBefore = await telegramCompletedJobs();
 
-    const first = await publishText(accountId, 'First post: the bot token is refused');
-    const second = await publishText(accountId, 'Second post: scheduled a little later', inSeconds(3));
+    const first = await publishText(api, accountId, 'First post: the bot token is refused');
+    const second = await publishText(api, accountId, 'Second post: scheduled a little later', inSeconds(3));
 
     const held = await waitForDelivery(api, first.postId, first.deliveryId, ['held'], 10_000);
     expect(String(held.error)).toContain('Unauthorized');
@@ -94,11 +77,11 @@ describe('an account the platform refuses holds its deliveries until a human fix
   });
 
   it('Mastodon 401 "The access token is invalid": held, account reauth_required with the reason', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, masto);
     masto.failNext('POST /api/v1/statuses', mastodonError(401, 'The access token is invalid'));
 
-    const { postId, deliveryId } = await publishText(accountId, 'Mastodon token revoked');
+    const { postId, deliveryId } = await publishText(api, accountId, 'Mastodon token revoked');
     const held = await waitForDelivery(api, postId, deliveryId, ['held'], 10_000);
     expect(String(held.error)).toContain('The access token is invalid');
     expect(held.attempts).toBe(1);

@@ -1,6 +1,5 @@
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
-import { CrierProcess } from '../support/crier-process';
-import { createMastodonAccount, E2EStack, waitForDelivery } from '../support/e2e-stack';
+import { attemptLog, createMastodonAccount, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -10,14 +9,8 @@ jest.setTimeout(60_000);
  * resent with the same Idempotency-Key after a backoff; after CRIER_MAX_ATTEMPTS (3 in tests) the delivery fails.
  */
 describe('a transient Mastodon failure is retried with the same Idempotency-Key', () => {
-  let stack: E2EStack;
-  let crier: CrierProcess;
+  const e2e = useCrier();
   let masto: MastodonFake;
-
-  beforeAll(async () => {
-    stack = await E2EStack.create();
-    crier = await stack.start('all');
-  });
 
   beforeEach(async () => {
     masto = await MastodonFake.start({ flavour: 'mastodon' });
@@ -27,27 +20,13 @@ describe('a transient Mastodon failure is retried with the same Idempotency-Key'
     await masto?.stop();
   });
 
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  async function publishText(accountId: string, text: string) {
-    const res = await crier.api().post('/api/v1/posts').send({ text, accountIds: [accountId] }).expect(201);
-    return { postId: res.body.id as string, deliveryId: res.body.deliveries[0].id as string };
-  }
-
-  async function attemptLog(deliveryId: string): Promise<Array<Record<string, unknown>>> {
-    const res = await crier.api().get(`/api/v1/deliveries/${deliveryId}`).expect(200);
-    return res.body.attemptLog;
-  }
-
   it('503 once: retrying, resent with the same key, published once (attempts 2)', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, masto);
     masto.failNext('POST /api/v1/statuses', mastodonError(503, 'Service Unavailable'));
 
     const text = 'Transient 503 on Mastodon, then fine';
-    const { postId, deliveryId } = await publishText(accountId, text);
+    const { postId, deliveryId } = await publishText(api, accountId, text);
     const done = await waitForDelivery(api, postId, deliveryId, ['published']);
 
     const sends = masto.requestsTo('POST /api/v1/statuses');
@@ -62,7 +41,7 @@ describe('a transient Mastodon failure is retried with the same Idempotency-Key'
     expect(done.error).toBeNull();
 
     // The first attempt ended `retrying` (transient), the second published.
-    const log = await attemptLog(deliveryId);
+    const log = await attemptLog(api, deliveryId);
     expect(log).toEqual([
       expect.objectContaining({ attempt: 1, outcome: 'transient', statusCode: 503 }),
       expect.objectContaining({ attempt: 2, outcome: 'published', remoteId: masto.statuses[0].id }),
@@ -74,12 +53,12 @@ describe('a transient Mastodon failure is retried with the same Idempotency-Key'
   });
 
   it('is seen `retrying` between the attempts', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, masto);
     // Two 503s: `retrying` lasts two backoffs (≥ 300 ms in all with the test settings); poll fast enough to see it.
     masto.failNext('POST /api/v1/statuses', mastodonError(503, 'Service Unavailable'), 2);
 
-    const { postId, deliveryId } = await publishText(accountId, 'Transient 503 twice, observed while retrying');
+    const { postId, deliveryId } = await publishText(api, accountId, 'Transient 503 twice, observed while retrying');
     const waiting = await waitFor(
       async () => {
         const res = await api.get(`/api/v1/deliveries/${deliveryId}`);
@@ -95,11 +74,11 @@ describe('a transient Mastodon failure is retried with the same Idempotency-Key'
   });
 
   it('503 on every try: failed after 3 attempts with a "gave up" error, 3 rows in the attempt log', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, masto);
     masto.failNext('POST /api/v1/statuses', mastodonError(503, 'Service Unavailable'), 10);
 
-    const { postId, deliveryId } = await publishText(accountId, 'Mastodon is down for good');
+    const { postId, deliveryId } = await publishText(api, accountId, 'Mastodon is down for good');
     const done = await waitForDelivery(api, postId, deliveryId, ['failed']);
 
     expect(done.attempts).toBe(3);
@@ -112,7 +91,7 @@ describe('a transient Mastodon failure is retried with the same Idempotency-Key'
     expect(new Set(sends.map((r) => r.headers['idempotency-key']))).toEqual(new Set([deliveryId]));
     expect(masto.statuses).toHaveLength(0);
 
-    const log = await attemptLog(deliveryId);
+    const log = await attemptLog(api, deliveryId);
     expect(log.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
       [1, 'transient', 503],
       [2, 'transient', 503],

@@ -1,29 +1,24 @@
 import { MastodonFake } from '../fakes/mastodon.fake';
 import { TelegramFake } from '../fakes/telegram.fake';
-import { CrierProcess } from '../support/crier-process';
-import { createArticle, createMastodonAccount, createTelegramAccount, E2EStack, inSeconds, waitForDelivery } from '../support/e2e-stack';
+import { createArticle, createMastodonAccount, createTelegramAccount, inSeconds, useCrier, waitForDelivery } from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 
 describe('an article scheduled over REST is published once to Telegram and Mastodon at its time', () => {
-  let stack: E2EStack;
-  let crier: CrierProcess;
+  const e2e = useCrier();
   let tg: TelegramFake;
   let masto: MastodonFake;
 
   beforeAll(async () => {
-    stack = await E2EStack.create();
     [tg, masto] = await Promise.all([TelegramFake.start(), MastodonFake.start({ flavour: 'mastodon' })]);
-    crier = await stack.start('all');
   });
 
   afterAll(async () => {
-    await stack?.close();
     await Promise.all([tg?.stop(), masto?.stop()]);
   });
 
   it('publishes, records remote ids and urls, and logs the attempt', async () => {
-    const api = crier.api();
+    const api = e2e.crier.api();
     const tgId = await createTelegramAccount(api, tg);
     const mastoId = await createMastodonAccount(api, masto);
     const article = await createArticle(api);
@@ -65,7 +60,7 @@ describe('an article scheduled over REST is published once to Telegram and Masto
       expect.objectContaining({ attempt: 1, outcome: 'published', remoteId: tgDone.remoteId, error: null }),
     ]);
 
-    const metrics = await fetch(`${crier.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${e2e.crier.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/crier_deliveries_published_total\{platform="telegram"\} 1/);
     expect(metrics).toMatch(/crier_publish_lateness_seconds_count\{platform="mastodon"\} 1/);
   });

@@ -41,7 +41,43 @@ export class E2EStack {
   }
 }
 
+/** What {@link useCrier} hands back: set in its `beforeAll`, so read the fields inside hooks and tests. */
+export interface CrierHandle {
+  stack: E2EStack;
+  crier: CrierProcess;
+}
+
+/**
+ * Registers a `beforeAll` that creates an {@link E2EStack} and starts one Crier process on it, and an `afterAll`
+ * that closes the stack (and with it every process started on it).
+ */
+export function useCrier(role: CrierOptions['role'] = 'all', env: Record<string, string> = {}): CrierHandle {
+  const handle: Partial<CrierHandle> = {};
+  beforeAll(async () => {
+    handle.stack = await E2EStack.create();
+    handle.crier = await handle.stack.start(role, env);
+  });
+  afterAll(async () => {
+    await handle.stack?.close();
+  });
+  return handle as CrierHandle;
+}
+
 type Api = ReturnType<CrierProcess['api']>;
+
+/** Creates a text post to one account (or several), published now or at `scheduledAt`. */
+export async function publishText(api: Api, accountIds: string | string[], text: string, scheduledAt?: string) {
+  const body = { text, accountIds: ([] as string[]).concat(accountIds), ...(scheduledAt ? { scheduledAt } : {}) };
+  const res = await api.post('/api/v1/posts').send(body).expect(201);
+  const deliveries = res.body.deliveries as Array<{ id: string; platform: string }>;
+  return { postId: res.body.id as string, deliveryId: deliveries[0].id, scheduledAt: res.body.scheduledAt as string, deliveries };
+}
+
+/** The delivery's attempt log, oldest first. */
+export async function attemptLog(api: Api, deliveryId: string): Promise<Array<Record<string, unknown>>> {
+  const res = await api.get(`/api/v1/deliveries/${deliveryId}`).expect(200);
+  return res.body.attemptLog;
+}
 
 export async function createTelegramAccount(api: Api, tg: TelegramFake, name = 'Telegram channel'): Promise<string> {
   const res = await api
