@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     ? `API ${base}/api/v1 · docs ${base}/docs · dashboard ${base}${DASHBOARD_PATH} · health ${base}/health`
     : `health ${base}/health`;
   logger.info({ role: config.role, database: database.kind }, `Crier is up (${config.role}): ${where}`);
-  if (api && process.stdout.isTTY !== undefined) {
+  if (api) {
     process.stdout.write(`\nCrier is up (${config.role}, ${database.kind} database)\n  ${where.split(' · ').join('\n  ')}\n`);
   }
   if (secrets.generatedToken) {

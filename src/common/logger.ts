@@ -46,7 +46,10 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
   log(message: unknown, context?: string) {
-    this.logger.info({ context }, redact(String(message)));
+    // Nest's start-up chatter (every module and route) is for debugging, not for the operator's console.
+    const chatter = context === 'RouterExplorer' || context === 'RoutesResolver' || context === 'InstanceLoader';
+    if (chatter) this.logger.debug({ context }, redact(String(message)));
+    else this.logger.info({ context }, redact(String(message)));
   }
   error(message: unknown, trace?: string, context?: string) {
     this.logger.error({ context, trace: trace ? redact(trace) : undefined }, redact(String(message)));
