@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { AccountRow } from '../database/schema';
 import { BadInput, isUuid, NotFound } from '../common/errors';
+import { templateProblem } from '../articles/templates';
 import { AccountRef, isPlatformError, PlatformAdapter, PlatformId, Pricing, RemoteAccount, VerifyResult } from '../platforms/platform';
 import { matchCredentialSet, missingFields } from '../platforms/credential-sets';
 import { findAdapter, getAdapter } from '../platforms/platform.registry';
@@ -233,12 +234,22 @@ function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll =
   return out;
 }
 
+/** Every account accepts a post template (README "Composing") besides its adapter's own settings. */
+const GENERIC_TEMPLATE = 'template';
+
 function checkSettings(adapter: PlatformAdapter, input: unknown): Record<string, string> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new BadInput('settings must be an object');
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(input)) {
+    if (k === GENERIC_TEMPLATE) {
+      if (v === null || v === undefined || v === '') continue;
+      const problem = templateProblem(v, adapter.limits(null).counting === 'code-points-after-html');
+      if (problem) throw new BadInput(`settings.template ${problem}`);
+      out.template = (v as string).trim();
+      continue;
+    }
     const spec = adapter.settingsFields.find((f) => f.name === k);
     if (!spec) throw new BadInput(`settings.${k} is not a setting of ${adapter.id}`);
     if (v === null || v === undefined || v === '') continue;

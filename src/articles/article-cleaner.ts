@@ -1,58 +1,146 @@
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import { isBoilerplate, withoutTrailingPrompt } from './boilerplate';
+
 /**
- * First version of article cleaning: HTML to paragraphs of plain text, without share-bar and subscription
- * boilerplate. (A Readability-based extractor replaces the HTML part in the composer issue.)
+ * Article cleaning: HTML or plain text to clean paragraphs, in the article's own language.
+ *
+ * HTML goes through Mozilla's Readability (Firefox Reader View's extractor) on a linkedom DOM. linkedom rather
+ * than jsdom: jsdom's current releases need Node 22, and linkedom is a fraction of the size and several times
+ * faster for a parse-once, read-once job like this one. Before Readability runs, what is never the story is
+ * removed from the DOM (scripts, embeds, figures with their credits, navigation, forms, share bars); after it,
+ * the text-level rules of boilerplate.ts drop what markup cannot tell apart (a share prompt in a plain <p>).
  */
 
-const BOILERPLATE = [
-  /^please\s+(follow|like|subscribe|share)\b/i,
-  /^(follow|like)\s+us\s+on\b/i,
-  /^share\s+(this|on)\b/i,
-  /^click\s+here\s+to\s+(subscribe|follow|share)/i,
-  /^subscribe\s+to\s+(our|the)\s+(newsletter|channel)/i,
-  /^sign\s+up\s+for\s+our\s+newsletter/i,
-  /^related\s*:/i,
-];
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', hellip: '…', mdash: '—', ndash: '–', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };
-
-export function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-    if (e[0] === '#') {
-      const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return Number.isFinite(cp) && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-    }
-    return ENTITIES[e.toLowerCase()] ?? m;
-  });
-}
-
-export function htmlToParagraphs(html: string): string[] {
-  const text = html
-    .replace(/<(script|style|noscript|iframe|svg|figure|figcaption|nav|footer|aside|form)\b[\s\S]*?<\/\1>/gi, '\n')
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/?(p|div|h[1-6]|li|ul|ol|blockquote|section|article|header|tr|table)\b[^>]*>/gi, '\n\n')
-    .replace(/<[^>]+>/g, '');
-  return textToParagraphs(decodeEntities(text));
-}
-
-export function textToParagraphs(text: string): string[] {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .split(/\n\s*\n|\n/)
-    .map((p) => p.replace(/[ \t\u00a0]+/g, ' ').trim())
-    .filter((p) => p.length > 0 && !isBoilerplate(p));
-}
-
-export function isBoilerplate(paragraph: string): boolean {
-  return BOILERPLATE.some((re) => re.test(paragraph));
-}
-
 export interface CleanArticle {
+  /** Paragraphs joined by a blank line. */
   text: string;
+  /** The first paragraph. */
   lead: string;
+  paragraphs: string[];
+  /** The document's declared language (`<html lang>`), when HTML declared one. */
+  lang: string | null;
 }
 
-export function cleanArticle(input: { html?: string; text?: string }): CleanArticle {
-  const paragraphs = input.html !== undefined ? htmlToParagraphs(input.html) : textToParagraphs(input.text ?? '');
-  return { text: paragraphs.join('\n\n'), lead: paragraphs[0] ?? '' };
+/** Never article text, whatever their size. */
+const NEVER =
+  'script,style,noscript,template,iframe,object,embed,svg,canvas,form,button,input,select,textarea,nav,footer,' +
+  'aside,figure,figcaption,picture,video,audio,[hidden],[aria-hidden="true"],' +
+  'blockquote.twitter-tweet,blockquote.twitter-video,blockquote.instagram-media,blockquote.tiktok-embed,' +
+  '.fb-post,.fb-video,.twitter-tweet,.instagram-media';
+
+/** Boilerplate by its class or id; removed only while small, so a container that merely carries such a name stays. */
+const SMALL_NOISE = ['share', 'social', 'newsletter', 'subscribe', 'related', 'byline', 'author', 'credit', 'caption', 'advert', 'promo', 'sharing', 'follow']
+  .flatMap((w) => [`[class*="${w}"]`, `[id*="${w}"]`])
+  .concat(['[rel="author"]', 'address'])
+  .join(',');
+const SMALL = 300;
+
+const BLOCKS = new Set(
+  'P DIV H1 H2 H3 H4 H5 H6 LI UL OL DL DT DD BLOCKQUOTE SECTION ARTICLE HEADER MAIN TABLE TR TD TH PRE HR CENTER'.split(' '),
+);
+
+/** The few DOM members used here (tsconfig has no DOM lib; linkedom and Readability supply the objects). */
+interface DomNode {
+  nodeType: number;
+  nodeName: string;
+  textContent: string | null;
+  childNodes: ArrayLike<DomNode>;
+}
+interface DomElement extends DomNode {
+  remove(): void;
+  querySelectorAll(selector: string): ArrayLike<DomElement>;
+}
+
+export function cleanArticle(input: { html?: string; text?: string; title?: string }): CleanArticle {
+  const { paragraphs: raw, lang } = input.html !== undefined ? extractHtml(input.html) : { paragraphs: splitLines(input.text ?? ''), lang: null };
+  const paragraphs = finish(raw, input.title);
+  return { text: paragraphs.join('\n\n'), lead: paragraphs[0] ?? '', paragraphs, lang };
+}
+
+/** HTML to clean paragraphs (Readability when it finds the story, else the whole pre-cleaned body). */
+export function htmlToParagraphs(html: string): string[] {
+  return finish(extractHtml(html).paragraphs);
+}
+
+/** Plain text to clean paragraphs: one per line, boilerplate dropped. */
+export function textToParagraphs(text: string): string[] {
+  return finish(splitLines(text));
+}
+
+export { isBoilerplate };
+
+function extractHtml(html: string): { paragraphs: string[]; lang: string | null } {
+  const page = /<html[\s>]/i.test(html) ? html : `<!doctype html><html><head></head><body>${html}</body></html>`;
+  const { document } = parseHTML(page);
+  const body = document.body as unknown as DomElement | null;
+  if (!body) return { paragraphs: [], lang: null };
+  const lang = document.documentElement?.getAttribute('lang')?.trim() || null;
+  for (const el of Array.from(body.querySelectorAll(NEVER))) el.remove();
+  for (const el of Array.from(body.querySelectorAll(SMALL_NOISE))) {
+    if ((el.textContent ?? '').trim().length < SMALL) el.remove();
+  }
+  const whole = domToLines(body);
+  const wholeLength = whole.join('').length;
+
+  let story: string[] | null = null;
+  try {
+    const reader = new Readability<DomNode>(document as never, { serializer: (node) => node as unknown as DomNode, charThreshold: 200 });
+    const parsed = reader.parse();
+    if (parsed?.content) story = domToLines(parsed.content);
+  } catch {
+    story = null; // Readability gives up on some malformed pages: the pre-cleaned body is the fallback.
+  }
+  // A fragment (just the article body) comes back nearly whole; a full page comes back without its chrome. When
+  // Readability keeps too little of a short text it has guessed wrong, and the body is the better answer.
+  const storyLength = story?.join('').length ?? 0;
+  const useStory = story !== null && (storyLength >= 500 || storyLength >= 0.6 * wholeLength);
+  return { paragraphs: useStory && story ? story : whole, lang };
+}
+
+/** Block elements start new lines, <br> breaks a line, text collapses its whitespace (except in <pre>). */
+function domToLines(root: DomNode): string[] {
+  const lines: string[] = [];
+  let current = '';
+  const flush = () => {
+    lines.push(current);
+    current = '';
+  };
+  const walk = (node: DomNode, pre: boolean) => {
+    if (node.nodeType === 3) {
+      const t = node.textContent ?? '';
+      current += pre ? t : t.replace(/\s+/g, ' ');
+      return;
+    }
+    if (node.nodeType !== 1 && node.nodeType !== 9 && node.nodeType !== 11) return;
+    const name = node.nodeName.toUpperCase();
+    if (name === 'BR') {
+      flush();
+      return;
+    }
+    const block = BLOCKS.has(name);
+    if (block) flush();
+    for (const child of Array.from(node.childNodes)) walk(child, pre || name === 'PRE');
+    if (block) flush();
+  };
+  walk(root, false);
+  flush();
+  return lines.flatMap((l) => l.split('\n'));
+}
+
+function splitLines(text: string): string[] {
+  return text.replace(/\r\n?/g, '\n').split('\n');
+}
+
+/** Whitespace tidied, empty lines, boilerplate and a repeated title dropped, trailing share prompts cut. */
+function finish(lines: string[], title?: string): string[] {
+  const out: string[] = [];
+  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+  for (const line of lines) {
+    const p = withoutTrailingPrompt(line.replace(/[ \t\u00a0\u200b]+/g, ' ').trim());
+    if (p === '' || isBoilerplate(p)) continue;
+    if (out.length === 0 && title !== undefined && norm(p) === norm(title)) continue;
+    out.push(p);
+  }
+  return out;
 }

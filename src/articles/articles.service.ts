@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import type { ArticleRow } from '../database/schema';
 import { BadInput, isUuid, NotFound } from '../common/errors';
+import type { Composed } from './composer';
 import { cleanArticle } from './article-cleaner';
+import { ArticleComposer, ArticleToCompose, ComposeTarget } from './article-composer';
 import { ArticlesRepository } from './articles.repository';
+import { LlmSummarizer } from './llm-summarizer';
 
 export interface ArticleInput {
   url: string;
@@ -29,12 +33,26 @@ export interface ArticleView {
 
 @Injectable()
 export class ArticlesService {
-  constructor(private readonly repo: ArticlesRepository) {}
+  private readonly log = new Logger('Composer');
+  private readonly composer: ArticleComposer;
+
+  constructor(
+    private readonly repo: ArticlesRepository,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    const llm = config.llm ? new LlmSummarizer(config.llm) : null;
+    this.composer = new ArticleComposer(llm, (reason) => this.log.warn(`LLM summary failed (${reason}); using the extractive summary`));
+  }
+
+  /** Final text per target: the one composer behind previews and scheduling alike. */
+  compose(article: ArticleToCompose, targets: ComposeTarget[]): Promise<Composed[]> {
+    return this.composer.compose(article, targets);
+  }
 
   /** Cleans and stores an article; the same URL again returns the stored one (`created` false). */
   async create(input: ArticleInput): Promise<{ article: ArticleView; created: boolean }> {
     if (input.html !== undefined && input.text !== undefined) throw new BadInput('give html or text, not both');
-    const clean = cleanArticle(input);
+    const clean = cleanArticle({ html: input.html, text: input.text, title: input.title });
     const { row, created } = await this.repo.insertOrGet({
       id: randomUUID(),
       url: input.url,
@@ -50,6 +68,11 @@ export class ArticlesService {
 
   async get(id: string): Promise<ArticleView> {
     return view(await this.row(id));
+  }
+
+  /** A stored article as the composer takes it. */
+  static composable(r: ArticleRow): ArticleToCompose {
+    return { url: r.url, title: r.title, text: r.text, lead: r.lead, imageUrl: r.image_url, tags: r.tags };
   }
 
   async row(id: string, field = 'article'): Promise<ArticleRow> {

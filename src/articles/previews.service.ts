@@ -4,8 +4,8 @@ import { BadInput } from '../common/errors';
 import type { PlatformId, RemoteAccount } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
 import { cleanArticle } from './article-cleaner';
+import type { ArticleToCompose, ComposeTarget } from './article-composer';
 import { ArticlesService } from './articles.service';
-import { ComposeInput, composeArticle } from './composer';
 import type { PreviewDto } from './articles.dto';
 
 export interface PreviewItem {
@@ -17,7 +17,11 @@ export interface PreviewItem {
   warnings: string[];
 }
 
-/** What each target would send, composed exactly as scheduling composes it; nothing is stored or queued. */
+/**
+ * What each target would send, composed by the very function scheduling uses (ArticlesService.compose): by
+ * platform with its defaults, or by account with that account's template and remote limits (e.g. a Mastodon
+ * instance's `max_characters`). Nothing is stored or queued.
+ */
 @Injectable()
 export class PreviewsService {
   constructor(
@@ -29,30 +33,28 @@ export class PreviewsService {
     if ((dto.articleId === undefined) === (dto.article === undefined)) throw new BadInput('give exactly one of articleId or article');
     if ((dto.accountIds === undefined) === (dto.platforms === undefined)) throw new BadInput('give exactly one of accountIds or platforms');
     const article = await this.articleInput(dto);
-    const targets: { platform: PlatformId; accountId: string | null; remote: RemoteAccount | null }[] = [];
+    const targets: (ComposeTarget & { platform: PlatformId; accountId: string | null })[] = [];
     if (dto.accountIds) {
       for (const [i, id] of dto.accountIds.entries()) {
         const row = await this.accounts.row(id).catch(() => {
           throw new BadInput(`accountIds[${i}]: account ${id} not found`);
         });
-        targets.push({ platform: row.platform as PlatformId, accountId: row.id, remote: (row.remote as RemoteAccount | null) ?? null });
+        const platform = row.platform as PlatformId;
+        const remote = (row.remote as RemoteAccount | null) ?? null;
+        targets.push({ platform, accountId: row.id, adapter: getAdapter(platform), remote, template: row.settings.template });
       }
     } else {
-      for (const p of dto.platforms ?? []) targets.push({ platform: p as PlatformId, accountId: null, remote: null });
+      for (const p of dto.platforms ?? []) targets.push({ platform: p as PlatformId, accountId: null, adapter: getAdapter(p as PlatformId), remote: null });
     }
-    return {
-      items: targets.map((t) => ({ platform: t.platform, accountId: t.accountId, ...composeArticle(article, getAdapter(t.platform), t.remote) })),
-    };
+    const composed = await this.articles.compose(article, targets);
+    return { items: targets.map((t, i) => ({ platform: t.platform, accountId: t.accountId, ...composed[i] })) };
   }
 
-  private async articleInput(dto: PreviewDto): Promise<ComposeInput> {
-    if (dto.articleId !== undefined) {
-      const r = await this.articles.row(dto.articleId, 'articleId');
-      return { url: r.url, title: r.title, lead: r.lead, imageUrl: r.image_url };
-    }
+  private async articleInput(dto: PreviewDto): Promise<ArticleToCompose> {
+    if (dto.articleId !== undefined) return ArticlesService.composable(await this.articles.row(dto.articleId, 'articleId'));
     const a = dto.article!;
     if (a.html !== undefined && a.text !== undefined) throw new BadInput('article: give html or text, not both');
-    const clean = cleanArticle(a);
-    return { url: a.url, title: a.title.trim(), lead: clean.lead, imageUrl: a.imageUrl ?? null };
+    const clean = cleanArticle({ html: a.html, text: a.text, title: a.title });
+    return { url: a.url, title: a.title.trim(), text: clean.text, lead: clean.lead, imageUrl: a.imageUrl ?? null, tags: a.tags ?? [], lang: clean.lang };
   }
 }

@@ -43,7 +43,7 @@ const envSchema = z.object({
     .default('crier'),
   CRIER_API_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   CRIER_SECRET_KEY: z.string().optional(),
-  CRIER_FEEDS_POLL_SECONDS: int(10, 86400).default(300),
+  CRIER_FEEDS_POLL_SECONDS: int(1, 86400).default(300),
   CRIER_FEEDS_ALLOW_PRIVATE: bool.default(false),
   CRIER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CRIER_MAX_ATTEMPTS: int(1, 50).default(5),
@@ -53,6 +53,12 @@ const envSchema = z.object({
   CRIER_HTTP_TIMEOUT_MS: int(100, 600_000).default(30_000),
   CRIER_WORKER_CONCURRENCY: int(1, 100).default(4),
   CRIER_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+  CRIER_LLM_BASE_URL: url(['http:', 'https:'])
+    .refine((v) => URL.canParse(v) && !new URL(v).username && !new URL(v).password, { message: 'must not contain a user or password' })
+    .optional(),
+  CRIER_LLM_MODEL: z.string().max(200, { message: 'must be at most 200 characters' }).optional(),
+  CRIER_LLM_API_KEY: z.string().max(4096, { message: 'must be at most 4096 characters' }).optional(),
+  CRIER_LLM_TIMEOUT_MS: int(100, 120_000).default(10_000),
 });
 
 export interface AppConfig {
@@ -77,6 +83,8 @@ export interface AppConfig {
   httpTimeoutMs: number;
   workerConcurrency: number;
   jobLockMs: number;
+  /** OpenAI-compatible summarizer; null when not configured. `apiKey` is a secret: never log. */
+  llm: { baseUrl: string; model: string; apiKey: string | undefined; timeoutMs: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -94,9 +102,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     if (v !== undefined && v !== '') cleaned[key] = v;
   }
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`));
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0])} ${i.message}`);
+  problems.push(...llmProblems(cleaned));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     role: e.CRIER_ROLE,
@@ -118,7 +126,18 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     httpTimeoutMs: e.CRIER_HTTP_TIMEOUT_MS,
     workerConcurrency: e.CRIER_WORKER_CONCURRENCY,
     jobLockMs: e.CRIER_JOB_LOCK_MS,
+    llm:
+      e.CRIER_LLM_BASE_URL && e.CRIER_LLM_MODEL
+        ? { baseUrl: e.CRIER_LLM_BASE_URL, model: e.CRIER_LLM_MODEL, apiKey: e.CRIER_LLM_API_KEY, timeoutMs: e.CRIER_LLM_TIMEOUT_MS }
+        : null,
   };
+}
+
+/** The LLM variables go together: a base URL needs a model, and a model or key without a base URL is a mistake. */
+function llmProblems(env: Record<string, string>): string[] {
+  const has = (k: string) => env[k] !== undefined;
+  if (has('CRIER_LLM_BASE_URL')) return has('CRIER_LLM_MODEL') ? [] : ['CRIER_LLM_MODEL is required when CRIER_LLM_BASE_URL is set'];
+  return ['CRIER_LLM_MODEL', 'CRIER_LLM_API_KEY'].filter(has).map((k) => `${k} is set but CRIER_LLM_BASE_URL is not`);
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

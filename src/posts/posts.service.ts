@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AccountsService } from '../accounts/accounts.service';
 import { ArticlesService } from '../articles/articles.service';
-import { composeArticle, measureUserText } from '../articles/composer';
+import { measureUserText } from '../articles/composer';
+import { templateProblem } from '../articles/templates';
 import { BadInput, Conflict, isUuid, NotFound, Unprocessable } from '../common/errors';
 import type { AccountRow, ArticleRow, DeliveryRow, PostRow } from '../database/schema';
 import type { PlatformId, PublishArticle, RemoteAccount } from '../platforms/platform';
@@ -76,7 +77,7 @@ export class PostsService {
     }
     const article = input.articleId !== undefined ? await this.articles.row(input.articleId, 'articleId') : null;
     const accounts = await this.loadAccounts(ids);
-    const deliveries = accounts.map((acc) => this.planDelivery(acc, article, input));
+    const deliveries = await this.planDeliveries(accounts, article, input);
 
     const post = { id: randomUUID(), articleId: article?.id ?? null, text: input.text ?? null, scheduledAt, timezone: input.timezone ?? null };
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
@@ -193,7 +194,27 @@ export class PostsService {
     return rows;
   }
 
-  private planDelivery(acc: AccountRow, article: ArticleRow | null, input: CreatePostInput): NewDelivery {
+  /**
+   * Every delivery's final text: the user's own (checked against the limit: 422), or composed from the article by
+   * the same function previews use, with the template of the request (feeds), else the account's, else the
+   * platform's default.
+   */
+  private async planDeliveries(accounts: AccountRow[], article: ArticleRow | null, input: CreatePostInput): Promise<NewDelivery[]> {
+    const composeFor = accounts.filter((acc) => (input.overrides?.[acc.id]?.text ?? input.text) === undefined);
+    const targets = composeFor.map((acc) => {
+      const adapter = getAdapter(acc.platform as PlatformId);
+      if (input.template !== undefined) {
+        const problem = templateProblem(input.template, adapter.limits(null).counting === 'code-points-after-html');
+        if (problem) throw new BadInput(`template ${problem}`);
+      }
+      return { adapter, remote: (acc.remote as RemoteAccount | null) ?? null, template: input.template ?? acc.settings.template };
+    });
+    const composed = article && targets.length > 0 ? await this.articles.compose(ArticlesService.composable(article), targets) : [];
+    const texts = new Map(composeFor.map((acc, i) => [acc.id, composed[i]?.text]));
+    return accounts.map((acc) => this.planDelivery(acc, article, input, texts.get(acc.id)));
+  }
+
+  private planDelivery(acc: AccountRow, article: ArticleRow | null, input: CreatePostInput, composedText: string | undefined): NewDelivery {
     const adapter = getAdapter(acc.platform as PlatformId);
     const remote = (acc.remote as RemoteAccount | null) ?? null;
     const userText = input.overrides?.[acc.id]?.text ?? input.text;
@@ -207,8 +228,7 @@ export class PostsService {
       }
       text = m.text;
     } else {
-      const a = article as ArticleRow;
-      text = composeArticle({ url: a.url, title: a.title, lead: a.lead, imageUrl: a.image_url }, adapter, remote).text;
+      text = composedText as string;
     }
     const notApplicable = adapter.notApplicable?.(article ? publishArticle(article) : null) ?? null;
     if (notApplicable) {
