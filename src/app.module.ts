@@ -12,6 +12,13 @@ import { ArticlesService } from './articles/articles.service';
 import { PreviewsService } from './articles/previews.service';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DATABASE, Db } from './database/database';
+import { FeedIngestService } from './feeds/feed-ingest.service';
+import { FeedPollService } from './feeds/feed-poll.service';
+import { FeedPoller } from './feeds/feed-poller';
+import { FeedReader } from './feeds/feed-reader';
+import { FeedsController } from './feeds/feeds.controller';
+import { FeedsRepository } from './feeds/feeds.repository';
+import { FeedsService } from './feeds/feeds.service';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
 import { AccountHoldsService } from './posts/account-holds.service';
@@ -60,11 +67,16 @@ export class AppModule {
       PostsService,
       AccountHoldsService,
       { provide: AccountEvents, useExisting: AccountHoldsService },
+      FeedsRepository,
+      { provide: FeedReader, useFactory: (config: AppConfig) => new FeedReader(config), inject: [APP_CONFIG] },
+      FeedIngestService,
+      FeedPollService,
+      FeedsService,
     ];
     const apiProviders: Provider[] = [PreviewsService];
-    const workerProviders: Provider[] = [AccountLock, PublishService, PublishWorkers, SweepService];
+    const workerProviders: Provider[] = [AccountLock, PublishService, PublishWorkers, SweepService, FeedPoller];
     const controllers: Type[] = [HealthController];
-    if (api) controllers.push(AccountsController, ArticlesController, PostsController, QueuesController);
+    if (api) controllers.push(AccountsController, ArticlesController, PostsController, QueuesController, FeedsController);
 
     return {
       module: AppModule,

@@ -86,6 +86,49 @@ export interface IdempotencyKeysTable {
   created_at: CreatedTimestamp;
 }
 
+export interface FeedsTable {
+  id: string;
+  /** As the user gave it. */
+  url: string;
+  /** What is polled: the url, or the feed discovered from it (a WordPress site's posts endpoint). */
+  fetch_url: string;
+  kind: string;
+  title: string | null;
+  account_ids: Json<string[]>;
+  delay_seconds: number;
+  spacing_seconds: number;
+  template: string | null;
+  backfill: boolean;
+  etag: string | null;
+  last_modified: string | null;
+  last_polled_at: NullableTimestamp;
+  last_success_at: NullableTimestamp;
+  last_error: string | null;
+  /** Consecutive failed polls; drives the back-off. */
+  failures: Generated<number>;
+  next_poll_at: Timestamp;
+  created_at: CreatedTimestamp;
+  updated_at: CreatedTimestamp;
+}
+
+export interface FeedItemsTable {
+  id: string;
+  feed_id: string;
+  guid: string | null;
+  link: string | null;
+  content_hash: string;
+  title: string;
+  /** seen (there when the feed was added) | pending | scheduled | failed | skipped */
+  status: string;
+  article_id: string | null;
+  post_id: string | null;
+  scheduled_at: NullableTimestamp;
+  error: string | null;
+  published_at: NullableTimestamp;
+  first_seen_at: CreatedTimestamp;
+  updated_at: CreatedTimestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   articles: ArticlesTable;
@@ -93,6 +136,8 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   idempotency_keys: IdempotencyKeysTable;
+  feeds: FeedsTable;
+  feed_items: FeedItemsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -102,3 +147,5 @@ export type ArticleRow = Selectable<ArticlesTable>;
 export type PostRow = Selectable<PostsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
+export type FeedRow = Selectable<FeedsTable>;
+export type FeedItemRow = Selectable<FeedItemsTable>;

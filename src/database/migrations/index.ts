@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './20261127-0001-initial';
+import * as feeds from './20261127-0002-feeds';
 
 /** Every migration, in order. Bundled in code (not read from disk) so dist/ and the tests see the same list. */
 export const MIGRATIONS: Record<string, Migration> = {
   '20261127-0001-initial': initial,
+  '20261127-0002-feeds': feeds,
 };
