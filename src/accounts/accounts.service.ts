@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import type { AccountRow } from '../database/schema';
 import { BadInput, isUuid, NotFound } from '../common/errors';
 import { templateProblem } from '../articles/templates';
+import { THREAD_PLATFORMS } from '../articles/thread';
 import { AccountRef, isPlatformError, PlatformAdapter, PlatformId, Pricing, RemoteAccount, VerifyResult } from '../platforms/platform';
 import { matchCredentialSet, missingFields } from '../platforms/credential-sets';
 import { findAdapter, getAdapter } from '../platforms/platform.registry';
@@ -236,6 +237,22 @@ function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll =
 
 /** Every account accepts a post template (README "Composing") besides its adapter's own settings. */
 const GENERIC_TEMPLATE = 'template';
+/** `thread` ('true'/'false', default false): long articles as numbered replies (README "Threads"). */
+const GENERIC_THREAD = 'thread';
+
+function checkThread(adapter: PlatformAdapter, v: unknown): string {
+  if (!THREAD_PLATFORMS.includes(adapter.id)) {
+    if (adapter.id === 'x') {
+      throw new BadInput(
+        'settings.thread is not available on x: since 2026-02-23 X lets self-serve apps reply only when summoned, so Crier cannot post a thread there',
+      );
+    }
+    throw new BadInput(`settings.thread is not available on ${adapter.id}; threads are posted only on ${THREAD_PLATFORMS.join(', ')}`);
+  }
+  if (v === true || v === 'true') return 'true';
+  if (v === false || v === 'false') return 'false';
+  throw new BadInput('settings.thread must be true or false');
+}
 
 function checkSettings(adapter: PlatformAdapter, input: unknown): Record<string, string> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -248,6 +265,11 @@ function checkSettings(adapter: PlatformAdapter, input: unknown): Record<string,
       const problem = templateProblem(v, adapter.limits(null).counting === 'code-points-after-html');
       if (problem) throw new BadInput(`settings.template ${problem}`);
       out.template = (v as string).trim();
+      continue;
+    }
+    if (k === GENERIC_THREAD) {
+      if (v === null || v === undefined || v === '') continue;
+      out.thread = checkThread(adapter, v);
       continue;
     }
     const spec = adapter.settingsFields.find((f) => f.name === k);

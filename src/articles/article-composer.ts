@@ -4,6 +4,7 @@ import { ComposeInput, composeArticle, Composed, summaryRoom } from './composer'
 import { LlmError, LlmSummarizer } from './llm-summarizer';
 import { givenSummary, prepareSummary, SummaryDoc } from './summarizer';
 import { templateProblem } from './templates';
+import { ComposedThread, planThread } from './thread';
 
 /**
  * The one composing entry point of the API, the previews and scheduling: an article to the final text of each
@@ -17,6 +18,8 @@ export interface ComposeTarget {
   remote: RemoteAccount | null;
   /** Validated template (feed's or account's); absent: the platform's default. */
   template?: string;
+  /** The account's `settings.thread`: a long article becomes numbered parts (thread.ts; Mastodon family only). */
+  thread?: boolean;
 }
 
 export interface ArticleToCompose extends ComposeInput {
@@ -36,16 +39,19 @@ export class ArticleComposer {
     private readonly onLlmProblem: (reason: string) => void = () => undefined,
   ) {}
 
-  async compose(article: ArticleToCompose, targets: ComposeTarget[]): Promise<Composed[]> {
+  async compose(article: ArticleToCompose, targets: ComposeTarget[]): Promise<ComposedThread[]> {
     const doc = prepareSummary(article.title, article.text ?? article.lead);
     const asked = new Map<string, Promise<Answer>>();
     return Promise.all(
-      targets.map(async (t) => {
+      targets.map(async (t0) => {
+        // A thread's part 1 is the ordinary post, composed with room left for its " (1/N)".
+        const thread = t0.thread ? planThread(article, t0.adapter, t0.remote) : null;
+        const t = thread ? { ...t0, adapter: thread.firstAdapter } : t0;
         // Templates are validated where they are saved; one that slipped through must not fail a post.
         const problem = t.template === undefined ? null : templateProblem(t.template, t.adapter.limits(t.remote).counting === 'code-points-after-html');
-        if (!problem) return this.composeOne(article, doc, t, asked);
-        const c = await this.composeOne(article, doc, { ...t, template: undefined }, asked);
-        return { ...c, warnings: [`template ignored (it ${problem}); platform default used`, ...c.warnings] };
+        let c = await this.composeOne(article, doc, problem ? { ...t, template: undefined } : t, asked);
+        if (problem) c = { ...c, warnings: [`template ignored (it ${problem}); platform default used`, ...c.warnings] };
+        return thread ? thread.finish(c) : c;
       }),
     );
   }

@@ -3,9 +3,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { ArticleRow } from '../database/schema';
 import { BadInput, isUuid, NotFound } from '../common/errors';
-import type { Composed } from './composer';
 import { cleanArticle } from './article-cleaner';
 import { ArticleComposer, ArticleToCompose, ComposeTarget } from './article-composer';
+import type { ComposedThread } from './thread';
 import { ArticlesRepository } from './articles.repository';
 import { LlmSummarizer } from './llm-summarizer';
 
@@ -45,7 +45,7 @@ export class ArticlesService {
   }
 
   /** Final text per target: the one composer behind previews and scheduling alike. */
-  compose(article: ArticleToCompose, targets: ComposeTarget[]): Promise<Composed[]> {
+  compose(article: ArticleToCompose, targets: ComposeTarget[]): Promise<ComposedThread[]> {
     return this.composer.compose(article, targets);
   }
 

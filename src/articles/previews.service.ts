@@ -15,6 +15,8 @@ export interface PreviewItem {
   length: number;
   limit: number;
   warnings: string[];
+  /** A thread's parts (part 1 = `text`), each with its length; absent for a single post. */
+  parts?: { text: string; length: number }[];
 }
 
 /**
@@ -41,7 +43,7 @@ export class PreviewsService {
         });
         const platform = row.platform as PlatformId;
         const remote = (row.remote as RemoteAccount | null) ?? null;
-        targets.push({ platform, accountId: row.id, adapter: getAdapter(platform), remote, template: row.settings.template });
+        targets.push({ platform, accountId: row.id, adapter: getAdapter(platform), remote, template: row.settings.template, thread: row.settings.thread === 'true' });
       }
     } else {
       for (const p of dto.platforms ?? []) targets.push({ platform: p as PlatformId, accountId: null, adapter: getAdapter(p as PlatformId), remote: null });

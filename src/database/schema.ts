@@ -1,11 +1,12 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
-/** Table types, kept by hand next to the migrations that create them (one migration so far). */
+/** Table types, kept by hand next to the migrations that create them (see migrations/). */
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type CreatedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
 
 export interface AccountsTable {
   id: string;
@@ -62,6 +63,10 @@ export interface DeliveriesTable {
   remote_url: string | null;
   error: string | null;
   published_at: NullableTimestamp;
+  /** Thread parts (part 1 = `text`); null for a single post. Migration 0003. */
+  parts: NullableJson<string[]>;
+  /** Remote ids of the thread parts already posted, in order; null until the first one is out. */
+  thread_remote_ids: NullableJson<string[]>;
   created_at: CreatedTimestamp;
   updated_at: CreatedTimestamp;
 }

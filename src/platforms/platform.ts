@@ -69,6 +69,10 @@ export interface PublishRequest {
   firstAttemptAt: Date;
   /** An earlier attempt of this delivery ended ambiguous (the post may already exist). */
   previousAmbiguous: boolean;
+  /** Threads (Mastodon family): the remote id of the previous part; this post is a reply to it. */
+  inReplyToId?: string;
+  /** Threads: 1-based number of this part; absent for a single post. Parts after the first carry no media. */
+  partIndex?: number;
 }
 
 export interface AccountRef {

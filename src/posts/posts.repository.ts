@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Transaction } from 'kysely';
+import { sql, Transaction } from 'kysely';
 import { DATABASE, Db } from '../database/database';
 import type { Database, DeliveryRow, PostRow } from '../database/schema';
 import { derivePostStatus, DeliveryStatus, NOT_STARTED, PostStatus, RUNNABLE } from './statuses';
@@ -11,6 +11,8 @@ export interface NewDelivery {
   status: DeliveryStatus;
   text: string;
   error: string | null;
+  /** Thread parts (part 1 = `text`); absent or null for a single post. */
+  parts?: string[] | null;
 }
 
 export interface PostFilter {
@@ -64,6 +66,7 @@ export class PostsRepository {
           status: d.status,
           text: d.text,
           error: d.error,
+          parts: d.parts && d.parts.length > 1 ? JSON.stringify(d.parts) : null,
           scheduled_at: post.scheduledAt,
           next_attempt_at: post.scheduledAt,
         })),
@@ -100,7 +103,7 @@ export class PostsRepository {
   async transition(
     id: string,
     from: readonly DeliveryStatus[],
-    patch: Partial<Omit<DeliveryRow, 'id' | 'post_id' | 'created_at'>>,
+    patch: Partial<Omit<DeliveryRow, 'id' | 'post_id' | 'created_at' | 'parts' | 'thread_remote_ids'>>,
     tx: Executor = this.db,
   ): Promise<DeliveryRow | undefined> {
     return tx
@@ -108,6 +111,26 @@ export class PostsRepository {
       .set({ ...patch, updated_at: new Date() })
       .where('id', '=', id)
       .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /**
+   * A thread part is out: its remote id is appended to `thread_remote_ids` (while the delivery is `publishing`),
+   * so no later run sends it again. Part 1 also sets `remote_id`/`remote_url`. The part settles any doubt: the
+   * next part starts unambiguous.
+   */
+  async appendThreadPart(id: string, remoteId: string, first: { remoteUrl: string | null } | null): Promise<DeliveryRow | undefined> {
+    return this.db
+      .updateTable('deliveries')
+      .set({
+        thread_remote_ids: sql<string>`coalesce(thread_remote_ids, '[]'::jsonb) || jsonb_build_array(${remoteId}::text)`,
+        ambiguous: false,
+        ...(first ? { remote_id: remoteId, remote_url: first.remoteUrl } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'publishing')
       .returningAll()
       .executeTakeFirst();
   }

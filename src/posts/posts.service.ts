@@ -38,6 +38,9 @@ export interface DeliveryView {
   remoteUrl: string | null;
   error: string | null;
   publishedAt: string | null;
+  /** A thread's parts (part 1 = `text`) and the remote ids of those already posted; only on thread deliveries. */
+  parts?: string[];
+  threadRemoteIds?: string[];
 }
 
 export interface PostView {
@@ -207,11 +210,22 @@ export class PostsService {
         const problem = templateProblem(input.template, adapter.limits(null).counting === 'code-points-after-html');
         if (problem) throw new BadInput(`template ${problem}`);
       }
-      return { adapter, remote: (acc.remote as RemoteAccount | null) ?? null, template: input.template ?? acc.settings.template };
+      return {
+        adapter,
+        remote: (acc.remote as RemoteAccount | null) ?? null,
+        template: input.template ?? acc.settings.template,
+        thread: acc.settings.thread === 'true',
+      };
     });
     const composed = article && targets.length > 0 ? await this.articles.compose(ArticlesService.composable(article), targets) : [];
-    const texts = new Map(composeFor.map((acc, i) => [acc.id, composed[i]?.text]));
-    return accounts.map((acc) => this.planDelivery(acc, article, input, texts.get(acc.id)));
+    const texts = new Map(composeFor.map((acc, i) => [acc.id, composed[i]]));
+    return accounts.map((acc) => {
+      const c = texts.get(acc.id);
+      // A thread (settings.thread, long article): every part is stored; `text` keeps part 1.
+      const parts = c?.parts && c.parts.length > 1 ? c.parts.map((p) => p.text) : null;
+      const d = this.planDelivery(acc, article, input, c?.text);
+      return parts ? { ...d, parts } : d;
+    });
   }
 
   private planDelivery(acc: AccountRow, article: ArticleRow | null, input: CreatePostInput, composedText: string | undefined): NewDelivery {
@@ -300,6 +314,7 @@ export function deliveryView(d: DeliveryRow): DeliveryView {
     remoteUrl: d.remote_url,
     error: d.error,
     publishedAt: iso(d.published_at),
+    ...(d.parts ? { parts: d.parts, threadRemoteIds: d.thread_remote_ids ?? [] } : {}),
   };
 }
 

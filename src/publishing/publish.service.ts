@@ -165,55 +165,89 @@ export class PublishService {
     if (!claimed) return done('claimed by another worker');
     await this.posts.refreshPostStatus(claimed.post_id);
     const req = await this.request(claimed);
+    const parts = claimed.parts && claimed.parts.length > 1 ? claimed.parts : null;
+    if (!parts) {
+      const sent = await this.send(claimed, adapter, req, ref, ctx);
+      return 'outcome' in sent ? sent.outcome : this.published(claimed, sent.result, sent.note);
+    }
 
+    // A thread: the parts in order, each a reply to the one before. Each part's id is stored as soon as it is out,
+    // so a later run (retry, crash, user retry) resumes at the first part not yet posted and never re-sends one.
+    let d = claimed;
+    for (let k = (d.thread_remote_ids ?? []).length; k < parts.length; k++) {
+      const posted = d.thread_remote_ids ?? [];
+      const partReq: PublishRequest = {
+        ...req,
+        text: parts[k],
+        partIndex: k + 1,
+        inReplyToId: k > 0 ? posted[k - 1] : undefined,
+        // The article (image, link for reconciling) belongs to part 1; the others are bare text.
+        article: k === 0 ? req.article : null,
+        previousAmbiguous: d.ambiguous,
+      };
+      const sent = await this.send(d, adapter, partReq, ref, ctx);
+      if ('outcome' in sent) return sent.outcome;
+      const next = await this.posts.appendThreadPart(d.id, sent.result.remoteId, k === 0 ? { remoteUrl: sent.result.remoteUrl } : null);
+      if (!next) return done('delivery changed meanwhile');
+      d = next;
+    }
+    return this.published(d, { remoteId: d.remote_id as string, remoteUrl: d.remote_url }, `thread of ${parts.length} parts published`);
+  }
+
+  /**
+   * One publish call (one post, or one part of a thread) with its attempt-log row: the result on success, else
+   * the job's outcome, the delivery already moved to its status.
+   */
+  private async send(d: DeliveryRow, adapter: PlatformAdapter, req: PublishRequest, ref: AccountRef, ctx: AdapterContext): Promise<Sent> {
     // An earlier attempt may have posted: settle that before sending again (idempotency key, else reconcile).
-    if (claimed.ambiguous && !this.idempotencyCovers(adapter, req)) {
-      const settled = await this.settleAmbiguous(claimed, adapter, req, ref, ctx, null);
+    if (d.ambiguous && !this.idempotencyCovers(adapter, req)) {
+      const settled = await this.settleAmbiguous(d, adapter, req, ref, ctx, null);
       if (settled) return settled;
     }
 
-    const logId = await this.posts.startAttempt(claimed.id, claimed.attempts + 1, new Date());
+    const logId = await this.posts.startAttempt(d.id, d.attempts + 1, new Date());
     try {
       const result = await adapter.publish(req, ref, ctx);
       await this.posts.finishAttempt(logId, { outcome: 'published', remoteId: result.remoteId });
-      return this.published(claimed, result, 'published');
+      return { result, note: 'published' };
     } catch (e) {
       const err = asPlatformError(e);
       const message = redact(err.message, Object.values(ref.credentials));
-      await this.posts.finishAttempt(logId, { outcome: err.kind, statusCode: err.statusCode, error: message });
-      return this.onError(claimed, adapter, req, ref, ctx, err, message);
+      await this.posts.finishAttempt(logId, { outcome: err.kind, statusCode: err.statusCode, error: partLabel(d) + message });
+      if (err.kind === 'ambiguous') {
+        return (
+          (await this.settleAmbiguous(d, adapter, req, ref, ctx, message)) ?? {
+            outcome: await this.retryOrFail(d, message, 'not found after an ambiguous attempt'),
+          }
+        );
+      }
+      return { outcome: await this.onError(d, err, message) };
     }
   }
 
-  private async onError(
-    d: DeliveryRow,
-    adapter: PlatformAdapter,
-    req: PublishRequest,
-    ref: AccountRef,
-    ctx: AdapterContext,
-    err: PlatformError,
-    message: string,
-  ): Promise<JobOutcome> {
+  /** Every outcome but `ambiguous` (settled in send()). A thread's error names the part: "part 2 of 4: …". */
+  private async onError(d: DeliveryRow, err: PlatformError, raw: string): Promise<JobOutcome> {
     const p = d.platform;
+    const message = partLabel(d) + raw;
     switch (err.kind) {
       case 'rate-limited': {
         const waitMs = err instanceof RateLimitedError ? err.retryAfterMs : this.config.retryBaseMs;
         const until = new Date(Date.now() + Math.max(1000, waitMs));
         await this.accountsRepo.setRateLimitedUntil(d.account_id as string, until);
-        await this.finish(d, ['publishing'], { status: 'retrying', next_attempt_at: until, error: `rate limited: ${message}` });
+        await this.finish(d, ['publishing'], { status: 'retrying', next_attempt_at: until, error: `${partLabel(d)}rate limited: ${raw}` });
         this.metrics.retried.inc({ platform: p, reason: 'rate-limited' });
         return later(until, 'rate limited');
       }
       case 'transient':
-        return this.retryOrFail(d, message, 'transient');
+        return this.retryOrFail(d, raw, 'transient');
       case 'reauth': {
         // The account first, so whoever sees this delivery held also sees why.
-        if (await this.accountsRepo.markReauthRequired(d.account_id as string, message)) {
+        if (await this.accountsRepo.markReauthRequired(d.account_id as string, raw)) {
           this.log.warn(`account ${d.account_id} needs re-authentication; its pending deliveries are held`);
         }
         await this.finish(d, ['publishing'], { status: 'held', attempts: d.attempts + 1, error: message });
         this.metrics.held.inc({ platform: p });
-        const held = await this.posts.holdAccount(d.account_id as string, `account needs re-authentication: ${message}`);
+        const held = await this.posts.holdAccount(d.account_id as string, `account needs re-authentication: ${raw}`);
         for (const postId of new Set(held.map((h) => h.post_id))) await this.posts.refreshPostStatus(postId);
         return done('held');
       }
@@ -225,13 +259,13 @@ export class PublishService {
         await this.finish(d, ['publishing'], { status: 'skipped', error: message });
         return done('skipped');
       case 'ambiguous':
-        return (await this.settleAmbiguous(d, adapter, req, ref, ctx, message)) ?? this.retryOrFail(d, message, 'not found after an ambiguous attempt');
+        return this.retryOrFail(d, raw, 'ambiguous');
     }
   }
 
   /**
-   * After an attempt whose outcome is unknown: look for the post. Found → published; surely absent → null (the
-   * caller sends again); cannot tell → `unconfirmed`, never a blind re-send.
+   * After an attempt whose outcome is unknown: look for the post. Found → its result (the caller records it as
+   * sent); surely absent → null (the caller sends again); cannot tell → `unconfirmed`, never a blind re-send.
    */
   private async settleAmbiguous(
     d: DeliveryRow,
@@ -240,12 +274,12 @@ export class PublishService {
     ref: AccountRef,
     ctx: AdapterContext,
     message: string | null,
-  ): Promise<JobOutcome | null> {
+  ): Promise<Sent | null> {
     await this.posts.transition(d.id, ['publishing'], { ambiguous: true });
     const why = message ?? 'an earlier attempt was interrupted';
     if (!adapter.reconcile) {
       await this.unconfirmed(d, `${why}; ${adapter.name} offers no way to check whether it was posted`);
-      return done('unconfirmed');
+      return { outcome: done('unconfirmed') };
     }
     let found: PublishResult | null;
     try {
@@ -253,20 +287,21 @@ export class PublishService {
     } catch (e) {
       const detail = redact(asPlatformError(e).message, Object.values(ref.credentials));
       await this.unconfirmed(d, `${why}; checking the account's recent posts failed: ${detail}`);
-      return done('unconfirmed');
+      return { outcome: done('unconfirmed') };
     }
     if (found) {
       const logId = await this.posts.startAttempt(d.id, d.attempts + 1, new Date());
       await this.posts.finishAttempt(logId, { outcome: 'reconciled', remoteId: found.remoteId });
-      return this.published(d, found, 'found among recent posts');
+      return { result: found, note: 'found among recent posts' };
     }
     return null;
   }
 
-  private async retryOrFail(d: DeliveryRow, message: string, reason: string): Promise<JobOutcome> {
+  private async retryOrFail(d: DeliveryRow, raw: string, reason: string): Promise<JobOutcome> {
     const attempts = d.attempts + 1;
+    const message = partLabel(d) + raw;
     if (attempts >= this.config.maxAttempts) {
-      await this.finish(d, ['publishing'], { status: 'failed', attempts, error: `gave up after ${attempts} attempts: ${message}` });
+      await this.finish(d, ['publishing'], { status: 'failed', attempts, error: `${partLabel(d)}gave up after ${attempts} attempts: ${raw}` });
       this.metrics.failed.inc({ platform: d.platform, status: 'failed' });
       return done('failed after retries');
     }
@@ -292,7 +327,7 @@ export class PublishService {
   }
 
   private async unconfirmed(d: DeliveryRow, error: string): Promise<void> {
-    await this.finish(d, ['publishing'], { status: 'unconfirmed', attempts: d.attempts + 1, error });
+    await this.finish(d, ['publishing'], { status: 'unconfirmed', attempts: d.attempts + 1, error: partLabel(d) + error });
     this.metrics.failed.inc({ platform: d.platform, status: 'unconfirmed' });
   }
 
@@ -338,6 +373,15 @@ export class PublishService {
       previousAmbiguous: d.ambiguous,
     };
   }
+}
+
+/** What one publish call came to: the post is out, or the job ends with this outcome. */
+type Sent = { result: PublishResult; note: string } | { outcome: JobOutcome };
+
+/** "part k of N: " for a thread delivery (k = the first part not yet posted), '' for a single post. */
+function partLabel(d: DeliveryRow): string {
+  const n = d.parts?.length ?? 0;
+  return n > 1 ? `part ${(d.thread_remote_ids?.length ?? 0) + 1} of ${n}: ` : '';
 }
 
 /** Adapters throw only PlatformErrors; anything else is a bug whose request may have gone out: ambiguous. */

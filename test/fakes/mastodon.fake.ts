@@ -42,6 +42,8 @@ export interface FakeStatus {
   visibility: string;
   mediaIds: string[];
   idempotencyKey?: string;
+  /** `in_reply_to_id` as received (threads), if any. */
+  inReplyToId?: string;
   createdAt: Date;
   url: string;
 }
@@ -270,6 +272,7 @@ export class MastodonFake extends FakeServer {
       visibility,
       mediaIds,
       idempotencyKey: key,
+      inReplyToId: body.in_reply_to_id === undefined || body.in_reply_to_id === null ? undefined : String(body.in_reply_to_id),
       createdAt: new Date(),
       url: '',
     };
@@ -320,6 +323,7 @@ export class MastodonFake extends FakeServer {
       created_at: s.createdAt.toISOString(),
       content: s.content,
       visibility: s.visibility,
+      in_reply_to_id: s.inReplyToId ?? null,
       url: s.url,
       uri: s.url,
       account: this.accountJson(),

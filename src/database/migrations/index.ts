@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as initial from './20261127-0001-initial';
 import * as feeds from './20261127-0002-feeds';
+import * as threadParts from './20261127-0003-thread-parts';
 
 /** Every migration, in order. Bundled in code (not read from disk) so dist/ and the tests see the same list. */
 export const MIGRATIONS: Record<string, Migration> = {
   '20261127-0001-initial': initial,
   '20261127-0002-feeds': feeds,
+  '20261127-0003-thread-parts': threadParts,
 };

@@ -76,6 +76,11 @@ export function idOf(json: unknown): string | null {
   return typeof id === 'string' && id ? id : typeof id === 'number' ? String(id) : null;
 }
 
+/** `<deliveryId>` for a single post and a thread's part 1, `<deliveryId>:<k>` for part k > 1. */
+export function idempotencyKey(req: PublishRequest): string {
+  return req.partIndex && req.partIndex > 1 ? `${req.deliveryId}:${req.partIndex}` : req.deliveryId;
+}
+
 const MEDIA_POLL_DELAYS_MS = [250, 500, 1000, 1000, 2000, 2000, 3000, 3000];
 const RECONCILE_PAGES = 3;
 /** Tolerated clock difference between us and the platform when filtering by created_at. */
@@ -153,7 +158,9 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
   async publish(req: PublishRequest, account: AccountRef, ctx: AdapterContext): Promise<PublishResult> {
     const api = this.session(account, ctx);
     await this.beforePublish(api, req);
-    const mediaIds = req.article?.imageUrl ? [await this.uploadImage(api, req.article.imageUrl, ctx, req)] : [];
+    // A thread's image goes with part 1 only.
+    const withMedia = (req.partIndex ?? 1) === 1 && req.article?.imageUrl;
+    const mediaIds = withMedia && req.article?.imageUrl ? [await this.uploadImage(api, req.article.imageUrl, ctx, req)] : [];
     const publishCtx: FailureContext = {
       platform: this.id,
       phase: 'publish',
@@ -162,9 +169,15 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
     };
     const res = await api.send('POST', '/api/v1/statuses', {
       phase: 'publish',
-      json: { status: req.text, visibility: 'public', ...(mediaIds.length ? { media_ids: mediaIds } : {}) },
-      // Same key on every attempt of this delivery: that is what makes a resend safe where it is honoured.
-      headers: { 'Idempotency-Key': req.deliveryId },
+      json: {
+        status: req.text,
+        visibility: 'public',
+        ...(mediaIds.length ? { media_ids: mediaIds } : {}),
+        ...(req.inReplyToId ? { in_reply_to_id: req.inReplyToId } : {}),
+      },
+      // Same key on every attempt of this delivery (of this part of a thread): that is what makes a resend safe
+      // where it is honoured. Part 1 keeps the plain delivery id.
+      headers: { 'Idempotency-Key': idempotencyKey(req) },
       onSent: (_f, message) => maybePosted(message, publishCtx),
     });
     if (res.status < 200 || res.status >= 300) throw this.fail(res, api, 'publish', req);

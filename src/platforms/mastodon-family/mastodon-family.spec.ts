@@ -1,5 +1,6 @@
 import { gabCapDelayMs } from '../gab/gab.adapter';
 import { PublishRequest } from '../platform';
+import { idempotencyKey } from './mastodon-family.base';
 import { FALLBACK_RETRY_MS, retryAfterMs } from './mastodon-family.errors';
 import { normaliseText, statusHtmlToText, statusMatches } from './mastodon-family.match';
 
@@ -51,5 +52,14 @@ describe('statusMatches', () => {
     ).toBe(true);
     expect(statusMatches({ content: html }, req('something else', 'https://news.example/a/'))).toBe(true);
     expect(statusMatches({ content: html }, req('something else', 'https://other.example/b'))).toBe(false);
+  });
+});
+
+describe('idempotencyKey (threads)', () => {
+  const base = { deliveryId: 'd1', text: 't', article: null, attempt: 1, firstAttemptAt: new Date(), previousAmbiguous: false };
+  it('is the delivery id for a single post and part 1, `<id>:<k>` for part k > 1', () => {
+    expect(idempotencyKey(base)).toBe('d1');
+    expect(idempotencyKey({ ...base, partIndex: 1 })).toBe('d1');
+    expect(idempotencyKey({ ...base, partIndex: 3, inReplyToId: '42' })).toBe('d1:3');
   });
 });
