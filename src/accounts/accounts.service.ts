@@ -242,11 +242,6 @@ const GENERIC_THREAD = 'thread';
 
 function checkThread(adapter: PlatformAdapter, v: unknown): string {
   if (!THREAD_PLATFORMS.includes(adapter.id)) {
-    if (adapter.id === 'x') {
-      throw new BadInput(
-        'settings.thread is not available on x: since 2026-02-23 X lets self-serve apps reply only when summoned, so Crier cannot post a thread there',
-      );
-    }
     throw new BadInput(`settings.thread is not available on ${adapter.id}; threads are posted only on ${THREAD_PLATFORMS.join(', ')}`);
   }
   if (v === true || v === 'true') return 'true';

@@ -5,6 +5,7 @@ import { planThread, splitThread, THREAD_MAX_PARTS, threadSentences } from './th
 const mastodon = getAdapter('mastodon');
 const truthsocial = getAdapter('truthsocial');
 const x = getAdapter('x');
+const telegram = getAdapter('telegram');
 const small = (n: number) => ({ maxCharacters: n });
 
 /** "… (k/N)" → [k, N]. */
@@ -96,7 +97,8 @@ describe('planThread and the composer', () => {
 
   it('is null when the text fits one post, or for a platform that cannot thread', () => {
     expect(planThread({ ...article, text: 'One short sentence.' }, mastodon, null)).toBeNull();
-    expect(planThread(article, x, null)).toBeNull();
+    expect(planThread(article, telegram, null)).toBeNull();
+    expect(planThread(article, x, null)).not.toBeNull();
     expect(planThread(article, mastodon, null)).not.toBeNull();
   });
 

@@ -12,8 +12,12 @@ import { splitSentences } from './sentences';
  * are left out. Both give a warning.
  */
 
-/** Platforms that can post a thread: replies by `in_reply_to_id`. X cannot (PLATFORMS.md §3.9). */
-export const THREAD_PLATFORMS: readonly PlatformId[] = ['mastodon', 'gab', 'truthsocial'];
+/**
+ * Platforms that can post a thread as replies to the account's own posts. On X, self-serve apps may reply only
+ * when "summoned" (PLATFORMS.md §3.9); whether a reply to one's own post counts is UNCONFIRMED, so a refusal there
+ * fails the thread at part 2 with X's reason, part 1 staying published.
+ */
+export const THREAD_PLATFORMS: readonly PlatformId[] = ['mastodon', 'gab', 'truthsocial', 'x'];
 
 /** Most parts one thread may have, part 1 included. */
 export const THREAD_MAX_PARTS = 10;

@@ -1,4 +1,5 @@
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
+import { XFake } from '../fakes/x.fake';
 import { attemptLog, createArticle, useCrier, waitForDelivery } from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
@@ -6,7 +7,8 @@ jest.setTimeout(60_000);
 /**
  * Threads (settings.thread, Mastodon family): a long article goes out as numbered parts, each a reply to the one
  * before (`in_reply_to_id`), each with its own Idempotency-Key; a failing part is named in the delivery's error,
- * and a retry resumes at that part without re-posting the earlier ones. X refuses the setting (PLATFORMS.md §3.9).
+ * and a retry resumes at that part without re-posting the earlier ones. On X the parts are self-replies; where X
+ * refuses them (self-serve apps may reply only when summoned, PLATFORMS.md §3.9), part 2 fails with X's reason.
  */
 describe('threads', () => {
   const e2e = useCrier();
@@ -118,18 +120,54 @@ describe('threads', () => {
     expect(done.error).toBeNull();
   });
 
-  it('refuses settings.thread on X with a 400 that says why, and on other platforms', async () => {
+  it('on X: the parts go out as self-replies in order', async () => {
     const api = e2e.crier.api();
-    const x = await api
+    const x = await XFake.start();
+    try {
+      const account = await api
+        .post('/api/v1/accounts')
+        .send({ platform: 'x', name: 'X thread', credentials: x.oauth1Credentials(), settings: { apiBaseUrl: x.baseUrl, thread: 'true' } })
+        .expect(201);
+      const { postId, delivery } = await postArticle(account.body.id);
+      expect(delivery.parts.length).toBeGreaterThan(1);
+      const done = await waitForDelivery(api, postId, delivery.id, ['published', 'failed']);
+      expect(done.status).toBe('published');
+      expect(x.tweets.map((t) => t.text)).toEqual(delivery.parts);
+      expect(x.tweets[0].inReplyTo).toBeUndefined();
+      for (let k = 1; k < x.tweets.length; k++) expect(x.tweets[k].inReplyTo).toBe(x.tweets[k - 1].id);
+      expect(done.remoteId).toBe(x.tweets[0].id);
+    } finally {
+      await x.stop();
+    }
+  });
+
+  it('on X, where replies are refused (self-serve apps, not summoned): part 1 stays out, part 2 fails with the reason', async () => {
+    const api = e2e.crier.api();
+    const x = await XFake.start({ refuseReplies: true });
+    try {
+      const account = await api
+        .post('/api/v1/accounts')
+        .send({ platform: 'x', name: 'X refused', credentials: x.oauth1Credentials(), settings: { apiBaseUrl: x.baseUrl, thread: 'true' } })
+        .expect(201);
+      const { postId, delivery } = await postArticle(account.body.id);
+      const n = delivery.parts.length;
+      const done = await waitForDelivery(api, postId, delivery.id, ['published', 'failed']);
+      expect(done.status).toBe('failed');
+      expect(String(done.error)).toMatch(new RegExp(`^part 2 of ${n}: .*not allowed`));
+      expect(x.tweets).toHaveLength(1);
+      expect(done.remoteId).toBe(x.tweets[0].id);
+    } finally {
+      await x.stop();
+    }
+  });
+
+  it('refuses settings.thread where there are no threads, and a value that is not true or false', async () => {
+    const api = e2e.crier.api();
+    const tg = await api
       .post('/api/v1/accounts')
-      .send({
-        platform: 'x',
-        name: 'X',
-        credentials: { appKey: 'k', appSecret: 's', accessToken: 't', accessSecret: 'ts' },
-        settings: { thread: 'true' },
-      })
+      .send({ platform: 'telegram', name: 'T', credentials: { botToken: '1:abc' }, settings: { chatId: '-1001', thread: 'true' } })
       .expect(400);
-    expect(JSON.stringify(x.body)).toMatch(/settings\.thread is not available on x: .*reply only when summoned/);
+    expect(JSON.stringify(tg.body)).toMatch(/settings\.thread is not available on telegram/);
 
     const bad = await api
       .post('/api/v1/accounts')

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseTweet } from 'twitter-text';
 import type { AccountRef, RemoteAccount } from '../../src/platforms/platform';
 import { FakeReply, FakeRequest, FakeServer } from './fake-server';
-import { DUPLICATE_DETAIL, invalidRequest, problem, renderTweet, unauthorized } from './x-fake.rules';
+import { DUPLICATE_DETAIL, invalidRequest, problem, renderTweet, unauthorized, X_FAULTS } from './x-fake.rules';
 import { OAuth1Keys, verifyOAuth1 } from './x-oauth1.verifier';
 
 export { X_FAULTS, resetAt, xProblem } from './x-fake.rules';
@@ -24,6 +24,8 @@ export interface XFakeOptions {
   postsPerWindow?: number;
   /** 24-hour budgets behind the `x-user-limit-24hour-*` and `x-app-limit-24hour-*` headers. */
   postsPerDay?: { user?: number; app?: number };
+  /** Refuse every reply with X's 403 "not summoned" answer (whether self-replies pass is UNCONFIRMED). */
+  refuseReplies?: boolean;
 }
 
 export interface XFakeTweet {
@@ -34,6 +36,8 @@ export interface XFakeTweet {
   createdAt: Date;
   /** Which credential kind created it. */
   auth: 'oauth1' | 'oauth2';
+  /** `reply.in_reply_to_tweet_id`, when the tweet is a reply. */
+  inReplyTo?: string;
 }
 
 export interface XFakeMedia {
@@ -182,7 +186,16 @@ export class XFake extends FakeServer {
     const body = (req.body && typeof req.body === 'object' ? req.body : {}) as {
       text?: unknown;
       media?: { media_ids?: unknown };
+      reply?: { in_reply_to_tweet_id?: unknown };
     };
+    const inReplyTo = body.reply?.in_reply_to_tweet_id;
+    if (inReplyTo !== undefined) {
+      if (this.opts.refuseReplies) {
+        const refused = X_FAULTS.replyNotAllowed();
+        return { status: refused.status ?? 403, body: refused.body, headers: { ...refused.headers, ...limits.headers } };
+      }
+      if (!this.tweets.some((t) => t.id === inReplyTo)) return invalidRequest('$.reply.in_reply_to_tweet_id: tweet not found');
+    }
     const mediaIds = body.media?.media_ids ?? [];
     const reply = this.validateTweet(body.text, mediaIds);
     if (reply) return { ...reply, headers: limits.headers };
@@ -197,6 +210,7 @@ export class XFake extends FakeServer {
       mediaIds: mediaIds as string[],
       createdAt: new Date(now),
       auth,
+      ...(typeof inReplyTo === 'string' ? { inReplyTo } : {}),
     };
     this.tweets.push(tweet);
     this.posts.push(tweet.createdAt);

@@ -127,7 +127,12 @@ export class XAdapter implements PlatformAdapter {
     const mediaId = req.article?.imageUrl ? await this.uploadImage(x, req.article.imageUrl, ctx, req) : null;
     const res = await x.send('POST', '/2/tweets', {
       phase: 'publish',
-      json: { text: req.text, ...(mediaId ? { media: { media_ids: [mediaId] } } : {}) },
+      json: {
+        text: req.text,
+        ...(mediaId ? { media: { media_ids: [mediaId] } } : {}),
+        // Threads: each later part replies to the one before.
+        ...(req.inReplyToId ? { reply: { in_reply_to_tweet_id: req.inReplyToId } } : {}),
+      },
       // No idempotency key on X: an answer lost after sending may hide a created post.
       onSent: (_f, message) => new AmbiguousError(message),
     });
