@@ -4,15 +4,13 @@
  * and scheduled, then many feeds polled with nothing new (full reads, then 304s), with the process's memory.
  * Usage: `npm run build && npx tsx bench/feeds.ts [burstItems] [feeds]`. Needs the local Redis and PostgreSQL.
  */
-import { randomBytes } from 'node:crypto';
-import IORedis from 'ioredis';
 import { Pool } from 'pg';
 import { parseFeed } from '../src/feeds/feed-parser';
 import { itemKeys } from '../src/feeds/item-keys';
 import { TelegramFake } from '../test/fakes/telegram.fake';
-import { CrierProcess, testSecrets } from '../test/support/crier-process';
+import { CrierProcess } from '../test/support/crier-process';
+import { benchEnvironment } from './bench-env';
 import { FeedServer, FeedServerKind, TestItem } from '../test/support/feed-server';
-import { adminUrl, urlFor } from '../test/support/pg';
 import { waitFor } from '../test/support/wait';
 
 const burst = Number(process.argv[2] ?? 500);
@@ -41,20 +39,18 @@ async function parsing(server: FeedServer): Promise<void> {
 }
 
 async function main() {
-  const dbName = `crier_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Pool({ connectionString: adminUrl(), max: 1 });
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const secrets = testSecrets();
+  const env = await benchEnvironment();
+  const { secrets } = env;
   const server = await FeedServer.start();
   const tg = await TelegramFake.start();
   await parsing(server);
   const crier = await CrierProcess.start({
     role: 'all',
-    databaseUrl: urlFor(dbName),
+    databaseUrl: env.databaseUrl,
     ...secrets,
     env: { CRIER_LOG_LEVEL: 'warn', CRIER_FEEDS_POLL_SECONDS: '1', CRIER_FEEDS_ALLOW_PRIVATE: 'true', CRIER_HTTP_TIMEOUT_MS: '10000' },
   });
-  const db = new Pool({ connectionString: urlFor(dbName), max: 2 });
+  const db = new Pool({ connectionString: env.databaseUrl, max: 2 });
   const metric = async (name: string) => Number(new RegExp(`${name} ([\\d.e+-]+)`).exec(await fetch(`${crier.url}/metrics`).then((r) => r.text()))?.[1]);
   const memory = async () => mib(await metric('crier_process_resident_memory_bytes'));
   try {
@@ -113,12 +109,7 @@ async function main() {
     await crier.stop();
     await db.end();
     await Promise.all([server.stop(), tg.stop()]);
-    const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${secrets.queuePrefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await env.cleanup();
   }
 }
 

@@ -3,28 +3,23 @@
  * Telegram and a fake Mastodon on loopback. Usage: `npm run build && npx tsx bench/publish-throughput.ts [posts] [accounts]`.
  * Needs the local Redis and PostgreSQL (TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test).
  */
-import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
-import IORedis from 'ioredis';
 import { MastodonFake } from '../test/fakes/mastodon.fake';
 import { TelegramFake } from '../test/fakes/telegram.fake';
-import { CrierProcess, testSecrets } from '../test/support/crier-process';
-import { adminUrl, urlFor } from '../test/support/pg';
+import { CrierProcess } from '../test/support/crier-process';
+import { benchEnvironment } from './bench-env';
 import { waitFor } from '../test/support/wait';
 
 async function main() {
   const posts = Number(process.argv[2] ?? 200);
   const accountsPerPlatform = Number(process.argv[3] ?? 5);
-  const dbName = `crier_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Pool({ connectionString: adminUrl(), max: 1 });
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const secrets = testSecrets();
+  const env = await benchEnvironment();
+  const { secrets } = env;
   const tg = await TelegramFake.start();
   // Generous rate limit in the fake: we measure Crier, not the platform's limiter.
   const masto = await MastodonFake.start({ flavour: 'mastodon', rateLimit: { limit: 1_000_000, windowMs: 300_000 } });
   const crier = await CrierProcess.start({
     role: 'all',
-    databaseUrl: urlFor(dbName),
+    databaseUrl: env.databaseUrl,
     ...secrets,
     env: { CRIER_LOG_LEVEL: 'warn', CRIER_WORKER_CONCURRENCY: '8', CRIER_HTTP_TIMEOUT_MS: '10000', CRIER_JOB_LOCK_MS: '30000' },
   });
@@ -66,12 +61,7 @@ async function main() {
   } finally {
     await crier.stop();
     await Promise.all([tg.stop(), masto.stop()]);
-    const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${secrets.queuePrefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await env.cleanup();
   }
 }
 
