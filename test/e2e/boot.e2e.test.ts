@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import IORedis from 'ioredis';
 import request from 'supertest';
 import { freePort } from '../support/crier-process';
 import { waitFor } from '../support/wait';
@@ -27,7 +28,16 @@ describe('start-up', () => {
     dirs.push(d);
     return d;
   };
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+    const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    for (const prefix of prefixes) {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
 
   it('lists every bad variable at once and refuses to start', async () => {
     const p = run({ PORT: 'eighty', CRIER_ROLE: 'both', REDIS_URL: 'http://x', CRIER_DATA_DIR: tmp() });
@@ -55,6 +65,7 @@ describe('start-up', () => {
     const dataDir = tmp();
     const port = await freePort();
     const env = { PORT: String(port), CRIER_DATA_DIR: dataDir, CRIER_QUEUE_PREFIX: `boot${port}` };
+    prefixes.push(env.CRIER_QUEUE_PREFIX);
     const first = run(env);
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, { timeoutMs: 60_000, what: 'first start' });
