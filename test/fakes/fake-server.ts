@@ -65,6 +65,21 @@ interface Route {
   handler: Handler;
 }
 
+/** Listens on 127.0.0.1 on a free port; resolves with the base URL. Shared by every test server. */
+export async function listenOnLoopback(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Cancels pending delayed answers, drops open connections and closes the server. */
+export async function closeServer(server: http.Server | null, timers: Set<NodeJS.Timeout>): Promise<void> {
+  for (const t of timers) clearTimeout(t);
+  timers.clear();
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 export abstract class FakeServer {
   readonly requests: RecordedRequest[] = [];
   baseUrl = '';
@@ -126,20 +141,15 @@ export abstract class FakeServer {
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`fake crashed: ${String(e)}`);
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = await listenOnLoopback(server);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.timers);
   }
 
   /** Resolves once `predicate` holds; rejects after `timeoutMs` (tests never sleep blindly). */

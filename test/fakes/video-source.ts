@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './fake-server';
 
 /**
  * A tiny host for article videos: serves bytes with or without Content-Length, slowly, stalled, with a lying
@@ -68,20 +68,15 @@ export class VideoSource {
   async start(): Promise<string> {
     if (this.server) return this.baseUrl;
     const server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = await listenOnLoopback(server);
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.timers);
   }
 
   private later(ms: number, fn: () => void): void {
