@@ -249,6 +249,9 @@ export class PublishService {
         this.metrics.held.inc({ platform: p });
         const held = await this.posts.holdAccount(d.account_id as string, `account needs re-authentication: ${raw}`);
         for (const postId of new Set(held.map((h) => h.post_id))) await this.posts.refreshPostStatus(postId);
+        // A held delivery has no job (like a cancelled one): the fix (new credentials, a good verify) gives each one
+        // back its job. A job running right now is left alone: it re-reads the row and stops.
+        for (const h of held) await this.queues.removeJob(h).catch((e: Error) => this.log.warn(`could not remove the job of ${h.id}: ${e.message}`));
         return done('held');
       }
       case 'permanent':

@@ -33,8 +33,9 @@ export class QueueService implements OnModuleDestroy {
         new Queue<PublishJobData>(queueName(p), {
           connection,
           prefix: config.queuePrefix,
-          defaultOptions: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
-        } as never),
+          // Finished jobs are history only (PostgreSQL has the record): keep the last ones for the dashboard.
+          defaultJobOptions: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+        }),
       ]),
     );
   }

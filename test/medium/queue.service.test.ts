@@ -56,6 +56,12 @@ describe('QueueService (medium)', () => {
     expect(await countPrefixKeys(redis, prefix)).toBeGreaterThan(0);
   });
 
+  it('finished jobs are trimmed (Redis keeps the last 1000 completed, 5000 failed; PostgreSQL keeps the record)', async () => {
+    const d = delivery();
+    await qs.ensureJob(d, new Date());
+    expect((await job(d))!.opts).toMatchObject({ removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } });
+  });
+
   it('calling ensureJob twice keeps exactly one job', async () => {
     const d = delivery();
     const at = new Date(Date.now() + 60_000);
