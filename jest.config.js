@@ -17,6 +17,7 @@ module.exports = {
       ...base,
       displayName: 'e2e',
       rootDir: '.',
+      testEnvironment: '<rootDir>/test/support/e2e-environment.ts',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

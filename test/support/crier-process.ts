@@ -5,6 +5,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
+import { aTestFailed } from './test-status';
 import { waitFor } from './wait';
 
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
@@ -106,8 +107,15 @@ export class CrierProcess {
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     const code = (await this.exited) ?? null;
+    if (aTestFailed()) this.printLogTail();
     rmSync(this.dataDir, { recursive: true, force: true });
     return code;
+  }
+
+  /** The last lines of the process's log, for a failed test's report (Crier's logs never carry secrets). */
+  printLogTail(lines = 80): void {
+    const tail = this.output.trimEnd().split('\n').slice(-lines).join('\n');
+    process.stderr.write(`\n--- last ${lines} log lines of crier (${this.opts.role ?? 'all'}) at ${this.url} ---\n${tail}\n--- end of log ---\n`);
   }
 
   /** SIGKILL: a crash, no clean-up. */
