@@ -3,7 +3,7 @@ import { AccountEvents } from '../accounts/account-events';
 import { QueueService } from '../queue/queue.service';
 import { PostsRepository } from './posts.repository';
 
-/** The posts side of account changes: resume held deliveries, cancel those of a deleted account. */
+/** The posts side of account changes: hold an account's deliveries, resume them, cancel those of a deleted account. */
 @Injectable()
 export class AccountHoldsService extends AccountEvents {
   constructor(
@@ -11,6 +11,16 @@ export class AccountHoldsService extends AccountEvents {
     private readonly queues: QueueService,
   ) {
     super();
+  }
+
+  /**
+   * The platform refused the account: every not-started delivery is held and loses its job (as a cancelled one
+   * does); accountFixed gives each its job back. A job running right now is left alone: it re-reads the row and stops.
+   */
+  async holdAccount(accountId: string, reason: string): Promise<void> {
+    const held = await this.repo.holdAccount(accountId, reason);
+    for (const d of held) await this.queues.removeJob(d);
+    await this.refresh(held.map((d) => d.post_id));
   }
 
   async accountFixed(accountId: string): Promise<void> {

@@ -20,6 +20,7 @@ import {
   RateLimitedError,
 } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
+import { AccountHoldsService } from '../posts/account-holds.service';
 import { PostsRepository } from '../posts/posts.repository';
 import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
@@ -52,6 +53,7 @@ export class PublishService {
     private readonly accounts: AccountsService,
     private readonly articles: ArticlesRepository,
     private readonly locks: AccountLock,
+    private readonly holds: AccountHoldsService,
     private readonly queues: QueueService,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly refresher: CredentialRefreshService,
@@ -247,11 +249,7 @@ export class PublishService {
         }
         await this.finish(d, ['publishing'], { status: 'held', attempts: d.attempts + 1, error: message });
         this.metrics.held.inc({ platform: p });
-        const held = await this.posts.holdAccount(d.account_id as string, `account needs re-authentication: ${raw}`);
-        for (const postId of new Set(held.map((h) => h.post_id))) await this.posts.refreshPostStatus(postId);
-        // A held delivery has no job (like a cancelled one): the fix (new credentials, a good verify) gives each one
-        // back its job. A job running right now is left alone: it re-reads the row and stops.
-        for (const h of held) await this.queues.removeJob(h).catch((e: Error) => this.log.warn(`could not remove the job of ${h.id}: ${e.message}`));
+        await this.holds.holdAccount(d.account_id as string, `account needs re-authentication: ${raw}`);
         return done('held');
       }
       case 'permanent':
