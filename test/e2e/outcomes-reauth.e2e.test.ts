@@ -31,10 +31,10 @@ describe('an account the platform refuses holds its deliveries until a human fix
   it('Telegram 401: held, account reauth_required, a later delivery held unsent; PATCH credentials resumes both once', async () => {
     const api = e2e.crier.api();
     const accountId = await createTelegramAccount(api, tg);
-    tg.failNext('sendMessage', telegramError(401, 'Unauthorized'));
-
-    const first = await publishText(api, accountId, 'First post: the bot token is refused');
+    // The later post first, so it is scheduled (with its job) before the refusal happens.
     const second = await publishText(api, accountId, 'Second post: scheduled a little later', inSeconds(8));
+    tg.failNext('sendMessage', telegramError(401, 'Unauthorized'));
+    const first = await publishText(api, accountId, 'First post: the bot token is refused');
 
     const held = await waitForDelivery(api, first.postId, first.deliveryId, ['held'], 10_000);
     expect(String(held.error)).toContain('Unauthorized');
