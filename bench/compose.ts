@@ -16,7 +16,9 @@ function time(label: string, fn: (i: number) => void): void {
   const start = performance.now();
   for (let i = 0; i < iterations; i++) fn(i);
   const ms = performance.now() - start;
-  console.log(`${label.padEnd(28)} ${((iterations / ms) * 1000).toFixed(0).padStart(8)} /s   ${((ms / iterations) * 1000).toFixed(1)} µs each`);
+  console.log(
+    `${label.padEnd(28)} ${((iterations / ms) * 1000).toFixed(0).padStart(8)} /s   ${((ms / iterations) * 1000).toFixed(1)} µs each`,
+  );
 }
 
 time('clean 30-paragraph HTML', () => cleanArticle({ html }));
@@ -25,6 +27,10 @@ for (const adapter of ADAPTERS) {
   // A headline too long for every platform, so the fitting search runs.
   const title = paragraph.repeat(12);
   time(`compose ${adapter.id}`, (i) =>
-    composeArticle({ url: `https://news.example/2026/11/${i}`, title, lead: clean.lead, imageUrl: null }, adapter, null),
+    composeArticle(
+      { url: `https://news.example/2026/11/${i}`, title, lead: clean.lead, imageUrl: null },
+      adapter,
+      null,
+    ),
   );
 }

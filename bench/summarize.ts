@@ -39,7 +39,9 @@ function run(label: string, fn: (i: number) => void): void {
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) fn(n++);
   const ms = performance.now() - start;
-  console.log(`${label.padEnd(44)} ${((n / ms) * 1000).toFixed(0).padStart(7)} articles/s   ${((ms / n) * 1000).toFixed(0).padStart(6)} µs each`);
+  console.log(
+    `${label.padEnd(44)} ${((n / ms) * 1000).toFixed(0).padStart(7)} articles/s   ${((ms / n) * 1000).toFixed(0).padStart(6)} µs each`,
+  );
 }
 
 const sizes = { 'short (5 paragraphs)': 5, 'typical (20 paragraphs)': 20, 'long (80 paragraphs)': 80 };
@@ -57,12 +59,20 @@ for (const [name, paragraphs] of Object.entries(sizes)) {
 }
 
 const typical = Array.from({ length: 50 }, (_, i) => makeArticle(20, i));
-const input = (a: { title: string }, text: string, i: number) => ({ url: `https://news.example.com/2026/${i}`, title: a.title, text, lead: '', imageUrl: null, tags: ['budget', 'city council'] });
+const input = (a: { title: string }, text: string, i: number) => ({
+  url: `https://news.example.com/2026/${i}`,
+  title: a.title,
+  text,
+  lead: '',
+  imageUrl: null,
+  tags: ['budget', 'city council'],
+});
 run('clean only (Readability + linkedom, typical)', (i) => cleanArticle({ html: typical[i % typical.length].html }));
 const prepared = typical.map((a) => prepareSummary(a.title, a.text));
 run('compose ×10 platforms from a prepared summary', (i) => {
   const a = typical[i % typical.length];
-  for (const adapter of ADAPTERS) composeArticle(input(a, a.text, i), adapter, null, { summary: prepared[i % prepared.length] });
+  for (const adapter of ADAPTERS)
+    composeArticle(input(a, a.text, i), adapter, null, { summary: prepared[i % prepared.length] });
 });
 run('clean + summarize + compose ×10 (typical)', (i) => {
   const a = typical[i % typical.length];
@@ -78,4 +88,6 @@ global.gc?.();
 const retained = (process.memoryUsage().heapUsed - before) / kept.length;
 const mem = process.memoryUsage();
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
-console.log(`memory: rss ${mib(mem.rss)}, heap used ${mib(mem.heapUsed)}; one prepared typical article retains ≈ ${(retained / 1024).toFixed(0)} KiB${global.gc ? '' : ' (run with node --expose-gc for a steadier figure)'}`);
+console.log(
+  `memory: rss ${mib(mem.rss)}, heap used ${mib(mem.heapUsed)}; one prepared typical article retains ≈ ${(retained / 1024).toFixed(0)} KiB${global.gc ? '' : ' (run with node --expose-gc for a steadier figure)'}`,
+);

@@ -76,7 +76,8 @@ export class AppModule {
     const apiProviders: Provider[] = [PreviewsService];
     const workerProviders: Provider[] = [AccountLock, PublishService, PublishWorkers, SweepService, FeedPoller];
     const controllers: Type[] = [HealthController];
-    if (api) controllers.push(AccountsController, ArticlesController, PostsController, QueuesController, FeedsController);
+    if (api)
+      controllers.push(AccountsController, ArticlesController, PostsController, QueuesController, FeedsController);
 
     return {
       module: AppModule,

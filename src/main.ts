@@ -78,7 +78,9 @@ async function main(): Promise<void> {
     : `health ${base}/health`;
   logger.info({ role: config.role, database: database.kind }, `Crier is up (${config.role}): ${where}`);
   if (api) {
-    process.stdout.write(`\nCrier is up (${config.role}, ${database.kind} database)\n  ${where.split(' · ').join('\n  ')}\n`);
+    process.stdout.write(
+      `\nCrier is up (${config.role}, ${database.kind} database)\n  ${where.split(' · ').join('\n  ')}\n`,
+    );
   }
   if (secrets.generatedToken) {
     // Printed once, when generated, on the terminal only (not through the logger); kept in the data dir.

@@ -13,11 +13,17 @@ export class CreateAccountDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiProperty({ description: 'Per platform: see GET /api/v1/platforms credentialFields', example: { accessToken: '…' } })
+  @ApiProperty({
+    description: 'Per platform: see GET /api/v1/platforms credentialFields',
+    example: { accessToken: '…' },
+  })
   @IsObject()
   credentials!: Record<string, string>;
 
-  @ApiPropertyOptional({ description: 'Per platform: see settingsFields', example: { apiBaseUrl: 'https://mastodon.social' } })
+  @ApiPropertyOptional({
+    description: 'Per platform: see settingsFields',
+    example: { apiBaseUrl: 'https://mastodon.social' },
+  })
   @IsOptional()
   @IsObject()
   settings?: Record<string, string>;
@@ -31,7 +37,9 @@ export class UpdateAccountDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'Fields given replace the stored ones; new credentials re-activate a held account' })
+  @ApiPropertyOptional({
+    description: 'Fields given replace the stored ones; new credentials re-activate a held account',
+  })
   @IsOptional()
   @IsObject()
   credentials?: Record<string, string>;

@@ -45,11 +45,7 @@ export class AccountsRepository {
   }
 
   async setRateLimitedUntil(id: string, until: Date): Promise<void> {
-    await this.db
-      .updateTable('accounts')
-      .set({ rate_limited_until: until })
-      .where('id', '=', id)
-      .execute();
+    await this.db.updateTable('accounts').set({ rate_limited_until: until }).where('id', '=', id).execute();
   }
 
   async delete(id: string): Promise<boolean> {

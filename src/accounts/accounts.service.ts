@@ -5,7 +5,15 @@ import type { AccountRow } from '../database/schema';
 import { BadInput, isUuid, NotFound } from '../common/errors';
 import { templateProblem } from '../articles/templates';
 import { THREAD_PLATFORMS } from '../articles/thread';
-import { AccountRef, isPlatformError, PlatformAdapter, PlatformId, Pricing, RemoteAccount, VerifyResult } from '../platforms/platform';
+import {
+  AccountRef,
+  isPlatformError,
+  PlatformAdapter,
+  PlatformId,
+  Pricing,
+  RemoteAccount,
+  VerifyResult,
+} from '../platforms/platform';
 import { matchCredentialSet, missingFields } from '../platforms/credential-sets';
 import { findAdapter, getAdapter } from '../platforms/platform.registry';
 import { AccountsRepository } from './accounts.repository';
@@ -97,7 +105,10 @@ export class AccountsService {
     let resume = false;
     if (input.credentials !== undefined) {
       const given = checkCredentials(adapter, input.credentials, false);
-      patch.credentials_enc = this.cipher.encrypt(row.id, checkCredentials(adapter, this.patchedCredentials(adapter, row, given)));
+      patch.credentials_enc = this.cipher.encrypt(
+        row.id,
+        checkCredentials(adapter, this.patchedCredentials(adapter, row, given)),
+      );
       // New credentials are the human fix a held account waits for.
       if (row.status === 'reauth_required') {
         patch.status = 'active';
@@ -124,7 +135,11 @@ export class AccountsService {
    * 2.0 to 1.0a); otherwise the fields are merged in. Tokens Crier manages are dropped either way: they belonged to
    * the old credentials.
    */
-  private patchedCredentials(adapter: PlatformAdapter, row: AccountRow, given: Record<string, string>): Record<string, string> {
+  private patchedCredentials(
+    adapter: PlatformAdapter,
+    row: AccountRow,
+    given: Record<string, string>,
+  ): Record<string, string> {
     const sets = adapter.credentialSets;
     if (sets && matchCredentialSet(sets, Object.keys(given), 'user')) return given;
     const stored = this.cipher.decrypt(row.id, row.credentials_enc);
@@ -225,10 +240,13 @@ function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll =
     }
     const sets = adapter.credentialSets;
     if (sets && !matchCredentialSet(sets, Object.keys(out), 'user')) {
-      const kinds = sets.map((set) => `${set.name} {${[...set.fields, ...(set.optional ?? []).map((f) => f + '?')].join(', ')}}`);
+      const kinds = sets.map(
+        (set) => `${set.name} {${[...set.fields, ...(set.optional ?? []).map((f) => f + '?')].join(', ')}}`,
+      );
       const missing = missingFields(sets, Object.keys(out)).map((n) => `credentials.${n}`);
       throw new BadInput(
-        `credentials must be one kind for ${adapter.id}: ${kinds.join(' or ')}` + (missing.length ? `; missing ${missing.join(', ')}` : ''),
+        `credentials must be one kind for ${adapter.id}: ${kinds.join(' or ')}` +
+          (missing.length ? `; missing ${missing.join(', ')}` : ''),
       );
     }
   }
@@ -242,7 +260,9 @@ const GENERIC_THREAD = 'thread';
 
 function checkThread(adapter: PlatformAdapter, v: unknown): string {
   if (!THREAD_PLATFORMS.includes(adapter.id)) {
-    throw new BadInput(`settings.thread is not available on ${adapter.id}; threads are posted only on ${THREAD_PLATFORMS.join(', ')}`);
+    throw new BadInput(
+      `settings.thread is not available on ${adapter.id}; threads are posted only on ${THREAD_PLATFORMS.join(', ')}`,
+    );
   }
   if (v === true || v === 'true') return 'true';
   if (v === false || v === 'false') return 'false';

@@ -25,8 +25,10 @@ export class CredentialRefreshService {
 
   /** The `refreshCredentials` of an AdapterContext for one account. */
   forAccount(accountId: string) {
-    return (stale: Record<string, string>, refresh: (current: Record<string, string>) => Promise<Record<string, string>>) =>
-      this.refresh(accountId, stale, refresh);
+    return (
+      stale: Record<string, string>,
+      refresh: (current: Record<string, string>) => Promise<Record<string, string>>,
+    ) => this.refresh(accountId, stale, refresh);
   }
 
   async refresh(
@@ -39,7 +41,8 @@ export class CredentialRefreshService {
     const ttl = this.config.httpTimeoutMs * 2 + 5000;
     const deadline = Date.now() + ttl * 2;
     while ((await this.redis.set(key, token, 'PX', ttl, 'NX')) !== 'OK') {
-      if (Date.now() > deadline) throw new TransientError('another credential refresh of this account is still running');
+      if (Date.now() > deadline)
+        throw new TransientError('another credential refresh of this account is still running');
       await new Promise((r) => setTimeout(r, 100));
     }
     try {

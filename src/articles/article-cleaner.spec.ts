@@ -52,7 +52,11 @@ describe('cleanArticle on real-world-shaped articles', () => {
     const html =
       '<h1>Title</h1><p>First &amp; foremost, &quot;quotes&quot; stay &laquo;intact&raquo;.</p><script>x()</script>' +
       '<p>Share this article</p><p>Second<br>line &#8212; dash</p><p>Related: other story</p>';
-    expect(cleanArticle({ html, title: 'Title' }).paragraphs).toEqual(['First & foremost, "quotes" stay «intact».', 'Second', 'line — dash']);
+    expect(cleanArticle({ html, title: 'Title' }).paragraphs).toEqual([
+      'First & foremost, "quotes" stay «intact».',
+      'Second',
+      'line — dash',
+    ]);
     expect(htmlToParagraphs(html)[0]).toBe('Title');
   });
 
@@ -65,9 +69,11 @@ describe('cleanArticle on real-world-shaped articles', () => {
       'The mayor spoke after the vote, in front of a packed chamber and a crowd outside the hall.',
       '“This budget is for everyone,” she said.',
     ]);
-    expect(textToParagraphs('Big vote tonight! pic.twitter.com/AbC123\n— Ana Ruiz (@MayorRuiz) November 26, 2026\nThe vote was close.')).toEqual([
-      'The vote was close.',
-    ]);
+    expect(
+      textToParagraphs(
+        'Big vote tonight! pic.twitter.com/AbC123\n— Ana Ruiz (@MayorRuiz) November 26, 2026\nThe vote was close.',
+      ),
+    ).toEqual(['The vote was close.']);
   });
 
   it('returns nothing for an empty body', () => {
@@ -94,15 +100,19 @@ describe('boilerplate rules stay narrow', () => {
     'Por Juan Pérez',
   ])('recognises the byline %p', (p) => expect(isByline(p)).toBe(true));
 
-  it.each(['Photo: Reuters/John Smith', '(AP Photo/Jane Doe)', 'Image credit: Getty Images', 'Foto: dpa', 'Photo by Jo Kim on Unsplash'])(
-    'recognises the image credit %p',
-    (p) => expect(isImageCredit(p)).toBe(true),
-  );
+  it.each([
+    'Photo: Reuters/John Smith',
+    '(AP Photo/Jane Doe)',
+    'Image credit: Getty Images',
+    'Foto: dpa',
+    'Photo by Jo Kim on Unsplash',
+  ])('recognises the image credit %p', (p) => expect(isImageCredit(p)).toBe(true));
 
-  it.each(['Facebook | Twitter | Telegram | @NewsExample', 'Follow us: Gab · Truth Social · GETTR', 'Find us on Telegram and Rumble'])(
-    'recognises the social list %p',
-    (p) => expect(isSocialList(p)).toBe(true),
-  );
+  it.each([
+    'Facebook | Twitter | Telegram | @NewsExample',
+    'Follow us: Gab · Truth Social · GETTR',
+    'Find us on Telegram and Rumble',
+  ])('recognises the social list %p', (p) => expect(isSocialList(p)).toBe(true));
 
   it('does not take a sentence naming networks for a social list', () => {
     expect(isSocialList('Telegram and Gab both refused to comment on the ruling.')).toBe(false);

@@ -30,14 +30,30 @@ const NEVER =
   '.fb-post,.fb-video,.twitter-tweet,.instagram-media';
 
 /** Boilerplate by its class or id; removed only while small, so a container that merely carries such a name stays. */
-const SMALL_NOISE = ['share', 'social', 'newsletter', 'subscribe', 'related', 'byline', 'author', 'credit', 'caption', 'advert', 'promo', 'sharing', 'follow']
+const SMALL_NOISE = [
+  'share',
+  'social',
+  'newsletter',
+  'subscribe',
+  'related',
+  'byline',
+  'author',
+  'credit',
+  'caption',
+  'advert',
+  'promo',
+  'sharing',
+  'follow',
+]
   .flatMap((w) => [`[class*="${w}"]`, `[id*="${w}"]`])
   .concat(['[rel="author"]', 'address'])
   .join(',');
 const SMALL = 300;
 
 const BLOCKS = new Set(
-  'P DIV H1 H2 H3 H4 H5 H6 LI UL OL DL DT DD BLOCKQUOTE SECTION ARTICLE HEADER MAIN TABLE TR TD TH PRE HR CENTER'.split(' '),
+  'P DIV H1 H2 H3 H4 H5 H6 LI UL OL DL DT DD BLOCKQUOTE SECTION ARTICLE HEADER MAIN TABLE TR TD TH PRE HR CENTER'.split(
+    ' ',
+  ),
 );
 
 /** The few DOM members used here (tsconfig has no DOM lib; linkedom and Readability supply the objects). */
@@ -53,7 +69,8 @@ interface DomElement extends DomNode {
 }
 
 export function cleanArticle(input: { html?: string; text?: string; title?: string }): CleanArticle {
-  const { paragraphs: raw, lang } = input.html !== undefined ? extractHtml(input.html) : { paragraphs: splitLines(input.text ?? ''), lang: null };
+  const { paragraphs: raw, lang } =
+    input.html !== undefined ? extractHtml(input.html) : { paragraphs: splitLines(input.text ?? ''), lang: null };
   const paragraphs = finish(raw, input.title);
   return { text: paragraphs.join('\n\n'), lead: paragraphs[0] ?? '', paragraphs, lang };
 }
@@ -85,7 +102,10 @@ function extractHtml(html: string): { paragraphs: string[]; lang: string | null 
 
   let story: string[] | null = null;
   try {
-    const reader = new Readability<DomNode>(document as never, { serializer: (node) => node as unknown as DomNode, charThreshold: 200 });
+    const reader = new Readability<DomNode>(document as never, {
+      serializer: (node) => node as unknown as DomNode,
+      charThreshold: 200,
+    });
     const parsed = reader.parse();
     if (parsed?.content) story = domToLines(parsed.content);
   } catch {

@@ -6,13 +6,28 @@ import { ArticleComposer, ArticleToCompose, ComposeTarget } from './article-comp
 import { LlmSummarizer } from './llm-summarizer';
 
 const clean = cleanArticle(NEWS_PAGE);
-const article: ArticleToCompose = { url: 'https://n.example/a', title: NEWS_PAGE.title, text: clean.text, lead: clean.lead, imageUrl: null, tags: [], lang: 'en' };
-const targets: ComposeTarget[] = (['x', 'mastodon', 'telegram', 'facebook'] as const).map((id) => ({ adapter: getAdapter(id), remote: null }));
+const article: ArticleToCompose = {
+  url: 'https://n.example/a',
+  title: NEWS_PAGE.title,
+  text: clean.text,
+  lead: clean.lead,
+  imageUrl: null,
+  tags: [],
+  lang: 'en',
+};
+const targets: ComposeTarget[] = (['x', 'mastodon', 'telegram', 'facebook'] as const).map((id) => ({
+  adapter: getAdapter(id),
+  remote: null,
+}));
 
 describe('ArticleComposer', () => {
   let fake: LlmFake;
   let problems: string[];
-  const composer = () => new ArticleComposer(new LlmSummarizer({ baseUrl: fake.apiBaseUrl, model: fake.model, apiKey: fake.apiKey, timeoutMs: 500 }), (r) => problems.push(r));
+  const composer = () =>
+    new ArticleComposer(
+      new LlmSummarizer({ baseUrl: fake.apiBaseUrl, model: fake.model, apiKey: fake.apiKey, timeoutMs: 500 }),
+      (r) => problems.push(r),
+    );
 
   beforeAll(async () => {
     fake = await LlmFake.start();
@@ -32,7 +47,9 @@ describe('ArticleComposer', () => {
   it('ignores a template that is not valid (saved before validation), with a warning, instead of failing', async () => {
     const [x] = await new ArticleComposer(null).compose(article, [{ ...targets[0], template: '{title} {body}' }]);
     expect(x.text).toBe(`${clean.paragraphs[0]}\n\nhttps://n.example/a`);
-    expect(x.warnings[0]).toMatch(/^template ignored \(it has an unknown placeholder \{body\}.*\); platform default used$/);
+    expect(x.warnings[0]).toMatch(
+      /^template ignored \(it has an unknown placeholder \{body\}.*\); platform default used$/,
+    );
   });
 
   it("uses the LLM's summary where it fits, asking once per length and reusing answers later", async () => {
@@ -53,7 +70,10 @@ describe('ArticleComposer', () => {
 
   it('asks once more when the answer is too long, then uses the shorter one', async () => {
     let calls = 0;
-    fake.answer = (req) => (++calls === 1 ? 'A very long answer that goes on. '.repeat(20).trim() : `Short enough (${requestedMaxChars(req)}).`);
+    fake.answer = (req) =>
+      ++calls === 1
+        ? 'A very long answer that goes on. '.repeat(20).trim()
+        : `Short enough (${requestedMaxChars(req)}).`;
     const [x] = await composer().compose(article, targets.slice(0, 1));
     expect(fake.chats).toHaveLength(2);
     expect(fake.chats[1].messages[0].content).toMatch(/previous summary had \d+ characters: that is too long/);
@@ -66,7 +86,9 @@ describe('ArticleComposer', () => {
     const [x] = await composer().compose(article, targets.slice(0, 1));
     expect(fake.chats).toHaveLength(2);
     expect(x.text).toBe(`${clean.paragraphs[0]}\n\nhttps://n.example/a`);
-    expect(x.warnings[0]).toMatch(/^LLM summary not used \(too long twice \(\d+ > \d+\)\); extractive summary instead$/);
+    expect(x.warnings[0]).toMatch(
+      /^LLM summary not used \(too long twice \(\d+ > \d+\)\); extractive summary instead$/,
+    );
   });
 
   it.each([

@@ -48,7 +48,10 @@ export class ArticleComposer {
         const thread = t0.thread ? planThread(article, t0.adapter, t0.remote) : null;
         const t = thread ? { ...t0, adapter: thread.firstAdapter } : t0;
         // Templates are validated where they are saved; one that slipped through must not fail a post.
-        const problem = t.template === undefined ? null : templateProblem(t.template, t.adapter.limits(t.remote).counting === 'code-points-after-html');
+        const problem =
+          t.template === undefined
+            ? null
+            : templateProblem(t.template, t.adapter.limits(t.remote).counting === 'code-points-after-html');
         let c = await this.composeOne(article, doc, problem ? { ...t, template: undefined } : t, asked);
         if (problem) c = { ...c, warnings: [`template ignored (it ${problem}); platform default used`, ...c.warnings] };
         return thread ? thread.finish(c) : c;
@@ -56,7 +59,12 @@ export class ArticleComposer {
     );
   }
 
-  private async composeOne(article: ArticleToCompose, doc: SummaryDoc, t: ComposeTarget, asked: Map<string, Promise<Answer>>): Promise<Composed> {
+  private async composeOne(
+    article: ArticleToCompose,
+    doc: SummaryDoc,
+    t: ComposeTarget,
+    asked: Map<string, Promise<Answer>>,
+  ): Promise<Composed> {
     const extractive = (warning?: string) => {
       const c = composeArticle(article, t.adapter, t.remote, { template: t.template, summary: doc });
       return warning ? { ...c, warnings: [warning, ...c.warnings] } : c;
@@ -83,7 +91,12 @@ export class ArticleComposer {
     return composeArticle(article, t.adapter, t.remote, { template: t.template, summary: givenSummary(answer.text) });
   }
 
-  private async ask(article: ArticleToCompose, maxChars: number, maxSentences: number, previousLength?: number): Promise<Answer> {
+  private async ask(
+    article: ArticleToCompose,
+    maxChars: number,
+    maxSentences: number,
+    previousLength?: number,
+  ): Promise<Answer> {
     const llm = this.llm as LlmSummarizer;
     const text = article.text ?? article.lead;
     const key = createHash('sha256')
@@ -92,7 +105,14 @@ export class ArticleComposer {
     const cached = this.cache.get(key);
     if (cached !== undefined) return { ok: true, text: cached };
     try {
-      const summary = await llm.summarize({ title: article.title, text, maxChars, maxSentences, lang: article.lang, previousLength });
+      const summary = await llm.summarize({
+        title: article.title,
+        text,
+        maxChars,
+        maxSentences,
+        lang: article.lang,
+        previousLength,
+      });
       this.cache.set(key, summary);
       if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
       return { ok: true, text: summary };

@@ -36,7 +36,11 @@ export class ArticlesRepository {
       .returningAll()
       .executeTakeFirst();
     if (inserted) return { row: inserted, created: true };
-    const existing = await this.db.selectFrom('articles').selectAll().where('url', '=', a.url).executeTakeFirstOrThrow();
+    const existing = await this.db
+      .selectFrom('articles')
+      .selectAll()
+      .where('url', '=', a.url)
+      .executeTakeFirstOrThrow();
     return { row: existing, created: false };
   }
 

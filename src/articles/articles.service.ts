@@ -41,7 +41,9 @@ export class ArticlesService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     const llm = config.llm ? new LlmSummarizer(config.llm) : null;
-    this.composer = new ArticleComposer(llm, (reason) => this.log.warn(`LLM summary failed (${reason}); using the extractive summary`));
+    this.composer = new ArticleComposer(llm, (reason) =>
+      this.log.warn(`LLM summary failed (${reason}); using the extractive summary`),
+    );
   }
 
   /** Final text per target: the one composer behind previews and scheduling alike. */

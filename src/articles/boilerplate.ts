@@ -32,7 +32,8 @@ const TRAILING_PROMPT =
 
 const NETWORKS =
   /^(facebook|twitter|x|instagram|telegram|gab|truth\s*social|truth|gettr|minds|rumble|youtube|tiktok|linkedin|whatsapp|email|e-mail|rss|parler|mewe|pinterest|reddit|threads|bluesky|mastodon|vk|odysee|bitchute|substack|locals|print|copy\s+link)$/i;
-const SOCIAL_FILLER = /^(follow|us|on|find|and|or|at|via|share|like|join|connect|with|our|me|the|channel|page|subscribe|here|to)$/i;
+const SOCIAL_FILLER =
+  /^(follow|us|on|find|and|or|at|via|share|like|join|connect|with|our|me|the|channel|page|subscribe|here|to)$/i;
 
 /** "Facebook | Twitter | @newsdesk on Gab": nothing but networks, handles and filler words. */
 export function isSocialList(p: string): boolean {
@@ -51,7 +52,10 @@ export function isSocialList(p: string): boolean {
 }
 
 const NAME = String.raw`\p{Lu}[\p{L}'’.-]*(?:\s+(?:\p{Lu}[\p{L}'’.-]*|de|da|van|von|der|al|bin|le|la))*`;
-const BYLINE = new RegExp(String.raw`^(?:by|von|por|par|door|di|от)\s+${NAME}(?:\s*(?:,|and|&|und|y|et|e)\s*${NAME})*\s*(?:[,|·•—–-]\s*(.*))?$`, 'iu');
+const BYLINE = new RegExp(
+  String.raw`^(?:by|von|por|par|door|di|от)\s+${NAME}(?:\s*(?:,|and|&|und|y|et|e)\s*${NAME})*\s*(?:[,|·•—–-]\s*(.*))?$`,
+  'iu',
+);
 
 /** "By Jane Doe, Staff Writer", "By JANE DOE | Reuters", "Von Anna Müller": short, name-led, not a sentence. */
 export function isByline(p: string): boolean {
@@ -69,8 +73,12 @@ export function isByline(p: string): boolean {
 export function isImageCredit(p: string): boolean {
   if (p.length > 200) return false;
   return (
-    /^\(?\s*(photo|image|picture|photograph|foto|bild|illustration|video|graphic|credit|source|quelle|crédit|fuente)s?(\s+(credit|by|courtesy))?\s*[:©/]/i.test(p) ||
-    /^\(?\s*(AP|AFP|Reuters|Getty|EPA|dpa|Xinhua|Bloomberg|Shutterstock)(\s+(photo|images?|via\s+getty))?\s*[/:)]/i.test(p) ||
+    /^\(?\s*(photo|image|picture|photograph|foto|bild|illustration|video|graphic|credit|source|quelle|crédit|fuente)s?(\s+(credit|by|courtesy))?\s*[:©/]/i.test(
+      p,
+    ) ||
+    /^\(?\s*(AP|AFP|Reuters|Getty|EPA|dpa|Xinhua|Bloomberg|Shutterstock)(\s+(photo|images?|via\s+getty))?\s*[/:)]/i.test(
+      p,
+    ) ||
     /^photo\s+by\s+.+\s+on\s+(unsplash|pexels)$/i.test(p) ||
     /^\(?(getty\s+images|shutterstock|unsplash|alamy)\)?$/i.test(p) ||
     (/©/.test(p) && p.length < 80 && !/[.!?]\s/.test(p))
@@ -89,9 +97,7 @@ export function isEmbedLeftover(p: string): boolean {
 
 export function isBoilerplate(paragraph: string): boolean {
   const p = paragraph.trim();
-  return (
-    PROMPTS.some((re) => re.test(p)) || isSocialList(p) || isByline(p) || isImageCredit(p) || isEmbedLeftover(p)
-  );
+  return PROMPTS.some((re) => re.test(p)) || isSocialList(p) || isByline(p) || isImageCredit(p) || isEmbedLeftover(p);
 }
 
 /** A paragraph without its trailing call to follow or subscribe; the paragraph itself if it has none. */

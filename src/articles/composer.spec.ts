@@ -9,15 +9,25 @@ const longUrl = `https://news.example.com/2026/11/27/${'very-long-slug-'.repeat(
 
 /** Bodies whose length differs most between counting rules: emoji (ZWJ, flags, skin tones), CJK, combining marks. */
 const BODIES: Record<string, string> = {
-  emoji: 'Fans celebrated all night 🎉🎉 with families 👨‍👩‍👧‍👦 and flags 🇩🇪🇫🇷 waving. The mayor 👋🏽 thanked everyone at dawn. Cleanup 🧹 starts Monday morning in every district.',
+  emoji:
+    'Fans celebrated all night 🎉🎉 with families 👨‍👩‍👧‍👦 and flags 🇩🇪🇫🇷 waving. The mayor 👋🏽 thanked everyone at dawn. Cleanup 🧹 starts Monday morning in every district.',
   cjk: '市议会周二以七票对两票通过了2027年预算。辩论一直持续到午夜之后，议员们争论了公共交通的资金问题。预算将公共交通支出提高百分之十二，并连续第二年冻结房产税。',
-  combining: 'Cafe\u0301 owners in Zu\u0308rich welcomed the decision. Die Bu\u0308rgermeisterin sprach von einem guten Tag fu\u0308r die Stadt. Arabic: قرر المجلس الموافقة على الميزانية.',
+  combining:
+    'Cafe\u0301 owners in Zu\u0308rich welcomed the decision. Die Bu\u0308rgermeisterin sprach von einem guten Tag fu\u0308r die Stadt. Arabic: قرر المجلس الموافقة على الميزانية.',
   urls: 'Read the full budget at https://city.example/budget-2027.pdf (PDF). The vote record is at https://city.example/votes?id=7&session=late. Questions go to https://city.example/contact.',
 };
 
 function article(body: string, over: Partial<ComposeInput> = {}): ComposeInput {
   const clean = cleanArticle({ text: body });
-  return { url: longUrl, title: `Council approves the budget 🎉 市议会 & <friends>`, text: clean.text, lead: clean.lead, imageUrl: null, tags: ['city council', 'budget', '预算', 'Public Transport'], ...over };
+  return {
+    url: longUrl,
+    title: `Council approves the budget 🎉 市议会 & <friends>`,
+    text: clean.text,
+    lead: clean.lead,
+    imageUrl: null,
+    tags: ['city council', 'budget', '预算', 'Public Transport'],
+    ...over,
+  };
 }
 
 describe('the length engine on every platform', () => {
@@ -58,7 +68,14 @@ describe('the length engine on every platform', () => {
 
 describe('what gives way when room runs out', () => {
   const story = cleanArticle(NEWS_PAGE);
-  const news: ComposeInput = { url: 'https://n.example/a', title: NEWS_PAGE.title, text: story.text, lead: story.lead, imageUrl: null, tags: NEWS_PAGE.tags };
+  const news: ComposeInput = {
+    url: 'https://n.example/a',
+    title: NEWS_PAGE.title,
+    text: story.text,
+    lead: story.lead,
+    imageUrl: null,
+    tags: NEWS_PAGE.tags,
+  };
   const mastodon = getAdapter('mastodon');
   const telegram = getAdapter('telegram');
 
@@ -80,7 +97,10 @@ describe('what gives way when room runs out', () => {
     expect(shorter.text).toBe('The new spending starts in May.\n\nhttps://n.example/a\n\n#CityCouncil');
     const cut = composeArticle(news, mastodon, { maxCharacters: 50 });
     expect(cut.text).toBe('The city council…\n\nhttps://n.example/a');
-    expect(cut.warnings).toEqual(['summary cut inside a sentence', 'hashtags dropped: #CityCouncil #Budget2027 #PublicTransport']);
+    expect(cut.warnings).toEqual([
+      'summary cut inside a sentence',
+      'hashtags dropped: #CityCouncil #Budget2027 #PublicTransport',
+    ]);
     expect(cut.length).toBeLessThanOrEqual(50);
   });
 
@@ -92,7 +112,13 @@ describe('what gives way when room runs out', () => {
     expect(sentences.length).toBeGreaterThanOrEqual(2);
     expect(sentences.length).toBeLessThanOrEqual(4);
 
-    const long = { ...news, text: story.paragraphs.map((p) => `${p} ${'Officials repeated the figures at length for the record. '.repeat(3)}`).join('\n\n'), imageUrl: 'https://n.example/i.jpg' };
+    const long = {
+      ...news,
+      text: story.paragraphs
+        .map((p) => `${p} ${'Officials repeated the figures at length for the record. '.repeat(3)}`)
+        .join('\n\n'),
+      imageUrl: 'https://n.example/i.jpg',
+    };
     const caption = composeArticle(long, telegram, null);
     expect(caption.limit).toBe(1024);
     expect(caption.length).toBeLessThanOrEqual(1024);
@@ -106,23 +132,40 @@ describe('what gives way when room runs out', () => {
     expect(c.text).toMatch(/^<b>Council approves.*…<\/b>\n\n/);
     expect(c.text).toContain(story.paragraphs[0]);
     expect(c.length).toBeLessThanOrEqual(1024);
-    const word = composeArticle({ ...news, text: '', title: 'x'.repeat(400), tags: [] }, mastodon, { maxCharacters: 100 });
+    const word = composeArticle({ ...news, text: '', title: 'x'.repeat(400), tags: [] }, mastodon, {
+      maxCharacters: 100,
+    });
     expect(word.warnings).toEqual(['title cut inside a word']);
     expect(word.length).toBeLessThanOrEqual(100);
   });
 });
 
 describe('templates and defaults', () => {
-  const base: ComposeInput = { url: 'https://n.example/b', title: 'Harbour reopens', text: 'The harbour reopened on Monday after storm repairs. Ships queued all morning.', lead: '', imageUrl: null, tags: ['harbour'] };
+  const base: ComposeInput = {
+    url: 'https://n.example/b',
+    title: 'Harbour reopens',
+    text: 'The harbour reopened on Monday after storm repairs. Ships queued all morning.',
+    lead: '',
+    imageUrl: null,
+    tags: ['harbour'],
+  };
 
   it('uses the title in place of the summary when an article has no body', () => {
-    expect(composeArticle({ ...base, text: '' }, getAdapter('x'), null).text).toBe('Harbour reopens\n\nhttps://n.example/b\n\n#harbour');
-    expect(composeArticle({ ...base, text: '' }, getAdapter('telegram'), null).text).toBe('<b>Harbour reopens</b>\n\nhttps://n.example/b\n\n#harbour');
+    expect(composeArticle({ ...base, text: '' }, getAdapter('x'), null).text).toBe(
+      'Harbour reopens\n\nhttps://n.example/b\n\n#harbour',
+    );
+    expect(composeArticle({ ...base, text: '' }, getAdapter('telegram'), null).text).toBe(
+      '<b>Harbour reopens</b>\n\nhttps://n.example/b\n\n#harbour',
+    );
   });
 
   it('gives video platforms title and description (Rumble sends its title separately)', () => {
-    expect(composeArticle(base, getAdapter('gabtv'), null).text).toBe(`Harbour reopens\n\n${base.text}\n\nhttps://n.example/b\n\n#harbour`);
-    expect(composeArticle(base, getAdapter('rumble'), null).text).toBe(`${base.text}\n\nhttps://n.example/b\n\n#harbour`);
+    expect(composeArticle(base, getAdapter('gabtv'), null).text).toBe(
+      `Harbour reopens\n\n${base.text}\n\nhttps://n.example/b\n\n#harbour`,
+    );
+    expect(composeArticle(base, getAdapter('rumble'), null).text).toBe(
+      `${base.text}\n\nhttps://n.example/b\n\n#harbour`,
+    );
   });
 
   it('follows a given template', () => {

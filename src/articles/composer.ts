@@ -66,7 +66,12 @@ interface Engine {
   limit: number;
 }
 
-function engine(article: ComposeInput, adapter: PlatformAdapter, remote: RemoteAccount | null, opts: ComposeOptions): Engine {
+function engine(
+  article: ComposeInput,
+  adapter: PlatformAdapter,
+  remote: RemoteAccount | null,
+  opts: ComposeOptions,
+): Engine {
   const limits = adapter.limits(remote);
   const limit = effectiveLimit(limits, article.imageUrl !== null && limits.maxImages > 0);
   const html = limits.counting === 'code-points-after-html';
@@ -78,7 +83,13 @@ function engine(article: ComposeInput, adapter: PlatformAdapter, remote: RemoteA
     title,
     tags: uses(parts, 'hashtags') ? hashtagsFor(article.tags ?? []).slice(0, STYLES[adapter.id].maxHashtags) : [],
     doc: opts.summary ?? prepareSummary(title, article.text ?? article.lead),
-    render: (t, s, tags) => renderTemplate(parts, { title: t, summary: s, url: article.url, hashtags: tags.join(' ') }, (v) => asPlatformText(limits, v), html),
+    render: (t, s, tags) =>
+      renderTemplate(
+        parts,
+        { title: t, summary: s, url: article.url, hashtags: tags.join(' ') },
+        (v) => asPlatformText(limits, v),
+        html,
+      ),
     fits: (text) => adapter.measure(text) <= limit,
     measure: (text) => adapter.measure(text),
     measureValue: (plain) => adapter.measure(asPlatformText(limits, plain)),
@@ -86,7 +97,12 @@ function engine(article: ComposeInput, adapter: PlatformAdapter, remote: RemoteA
   };
 }
 
-export function composeArticle(article: ComposeInput, adapter: PlatformAdapter, remote: RemoteAccount | null, opts: ComposeOptions = {}): Composed {
+export function composeArticle(
+  article: ComposeInput,
+  adapter: PlatformAdapter,
+  remote: RemoteAccount | null,
+  opts: ComposeOptions = {},
+): Composed {
   const e = engine(article, adapter, remote, opts);
   const warnings: string[] = [];
   const { title: t, summary: s } = fitTitleAndSummary(e, e.title, warnings);
@@ -108,12 +124,22 @@ export interface SummaryRoom {
 }
 
 /** How much summary one target takes (for asking an LLM for the right length); null when the template has none. */
-export function summaryRoom(article: ComposeInput, adapter: PlatformAdapter, remote: RemoteAccount | null, template?: string): SummaryRoom | null {
+export function summaryRoom(
+  article: ComposeInput,
+  adapter: PlatformAdapter,
+  remote: RemoteAccount | null,
+  template?: string,
+): SummaryRoom | null {
   const e = engine(article, adapter, remote, { template, summary: { ranked: [], mode: 'prefix' } });
   if (!uses(e.parts, 'summary')) return null;
   const room = e.limit - e.measure(e.render(e.title, '', []));
   const tags = e.tags.length > 0 ? e.measure(e.render(e.title, '', e.tags)) - e.measure(e.render(e.title, '', [])) : 0;
-  return { room, preferred: Math.min(e.style.softMax, room - tags), maxSentences: e.style.maxSentences, measure: e.measureValue };
+  return {
+    room,
+    preferred: Math.min(e.style.softMax, room - tags),
+    maxSentences: e.style.maxSentences,
+    measure: e.measureValue,
+  };
 }
 
 function fitTitleAndSummary(e: Engine, title: string, warnings: string[]): { title: string; summary: string } {
@@ -129,9 +155,16 @@ function fitTitleAndSummary(e: Engine, title: string, warnings: string[]): { tit
   const prefix = e.doc.mode === 'prefix';
   const maxSentences = e.style.maxSentences;
   const pick = (t: string, budget: number) =>
-    bestSummary(e.doc, { maxSentences, budget, measure: e.measureValue, fits: (x) => e.measureValue(x) <= budget && e.fits(e.render(t, x, [])) });
+    bestSummary(e.doc, {
+      maxSentences,
+      budget,
+      measure: e.measureValue,
+      fits: (x) => e.measureValue(x) <= budget && e.fits(e.render(t, x, [])),
+    });
   const room = (t: string) => e.limit - e.measure(e.render(t, '', []));
-  const ideal = prefix ? Math.min(e.doc.ranked.length, maxSentences) : bestSummary(e.doc, { maxSentences, budget: e.style.softMax, measure: e.measureValue }).sentences;
+  const ideal = prefix
+    ? Math.min(e.doc.ranked.length, maxSentences)
+    : bestSummary(e.doc, { maxSentences, budget: e.style.softMax, measure: e.measureValue }).sentences;
 
   let got = prefix ? pick(title, room(title)) : pick(title, Math.min(room(title), e.style.softMax));
   // The preferred length is a preference: relax it before cutting anything.
@@ -142,7 +175,9 @@ function fitTitleAndSummary(e: Engine, title: string, warnings: string[]): { tit
   }
   if (hasTitle) {
     // Not one whole sentence fits beside the title: keep the best sentence whole and shorten the title.
-    const one = prefix ? e.doc.ranked[0].text : bestSummary(e.doc, { maxSentences: 1, budget: Infinity, measure: e.measureValue }).text;
+    const one = prefix
+      ? e.doc.ranked[0].text
+      : bestSummary(e.doc, { maxSentences: 1, budget: Infinity, measure: e.measureValue }).text;
     const short = fitPrefixDetailed(title, (x) => e.fits(e.render(x, one, [])));
     if (short.text !== '') {
       warnings.push(short.insideWord ? 'title cut inside a word' : 'title shortened to fit');

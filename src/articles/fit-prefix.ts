@@ -5,7 +5,10 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  * does; a single word too long for the room is cut inside the word (`insideWord` tells). Binary search over
  * grapheme counts: fitting is monotone in the prefix length.
  */
-export function fitPrefixDetailed(text: string, fits: (candidate: string) => boolean): { text: string; insideWord: boolean } {
+export function fitPrefixDetailed(
+  text: string,
+  fits: (candidate: string) => boolean,
+): { text: string; insideWord: boolean } {
   if (fits(text)) return { text, insideWord: false };
   const parts = [...graphemes.segment(text)].map((s) => s.segment);
   const candidate = (n: number) => {

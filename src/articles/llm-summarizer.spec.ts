@@ -39,7 +39,12 @@ describe('LlmSummarizer against an OpenAI-compatible fake', () => {
     await summarizer().summarize(request);
     const [req] = fake.requestsTo(COMPLETIONS);
     expect(req.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
-    const elsewhere = JSON.stringify({ path: req.path, query: req.query, body: req.body, headers: { ...req.headers, authorization: undefined } });
+    const elsewhere = JSON.stringify({
+      path: req.path,
+      query: req.query,
+      body: req.body,
+      headers: { ...req.headers, authorization: undefined },
+    });
     expect(elsewhere).not.toContain(fake.apiKey);
   });
 
@@ -53,12 +58,22 @@ describe('LlmSummarizer against an OpenAI-compatible fake', () => {
     ['a server error', openAiError(500, 'The server had an error'), 'HTTP 500'],
     ['a rate limit', openAiError(429, 'Rate limit reached', 'requests'), 'HTTP 429'],
     ['a gateway page', { status: 502, rawBody: '<html>Bad gateway</html>' }, 'HTTP 502 with a body that is not JSON'],
-    ['an answer without choices', { status: 200, body: { id: 'x', choices: [] } }, 'answer without choices[0].message.content'],
-    ['an empty answer', { status: 200, body: { choices: [{ message: { role: 'assistant', content: '  ' } }] } }, 'empty answer'],
+    [
+      'an answer without choices',
+      { status: 200, body: { id: 'x', choices: [] } },
+      'answer without choices[0].message.content',
+    ],
+    [
+      'an empty answer',
+      { status: 200, body: { choices: [{ message: { role: 'assistant', content: '  ' } }] } },
+      'empty answer',
+    ],
     ['a dropped connection', { drop: true }, 'could not reach the endpoint'],
   ])('turns %s into an LlmError without the key', async (_what, fault, message) => {
     fake.failNext(COMPLETIONS, fault);
-    const error = await summarizer().summarize(request).catch((e: unknown) => e);
+    const error = await summarizer()
+      .summarize(request)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmError);
     expect((error as Error).message).toBe(message);
     expect((error as Error).message).not.toContain(fake.apiKey);

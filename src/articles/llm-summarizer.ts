@@ -81,7 +81,9 @@ export class LlmSummarizer {
 
   private body(req: LlmRequest) {
     const lang = req.lang ? ` (${req.lang})` : '';
-    const retry = req.previousLength ? ` Your previous summary had ${req.previousLength} characters: that is too long.` : '';
+    const retry = req.previousLength
+      ? ` Your previous summary had ${req.previousLength} characters: that is too long.`
+      : '';
     const system =
       'You write the text of a social media post that presents a news article. Write a neutral, factual summary ' +
       `in the same language as the article${lang}; never translate. Plain text only: no markdown, no hashtags, no ` +

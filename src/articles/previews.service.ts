@@ -32,8 +32,10 @@ export class PreviewsService {
   ) {}
 
   async preview(dto: PreviewDto): Promise<{ items: PreviewItem[] }> {
-    if ((dto.articleId === undefined) === (dto.article === undefined)) throw new BadInput('give exactly one of articleId or article');
-    if ((dto.accountIds === undefined) === (dto.platforms === undefined)) throw new BadInput('give exactly one of accountIds or platforms');
+    if ((dto.articleId === undefined) === (dto.article === undefined))
+      throw new BadInput('give exactly one of articleId or article');
+    if ((dto.accountIds === undefined) === (dto.platforms === undefined))
+      throw new BadInput('give exactly one of accountIds or platforms');
     const article = await this.articleInput(dto);
     const targets: (ComposeTarget & { platform: PlatformId; accountId: string | null })[] = [];
     if (dto.accountIds) {
@@ -43,20 +45,42 @@ export class PreviewsService {
         });
         const platform = row.platform as PlatformId;
         const remote = (row.remote as RemoteAccount | null) ?? null;
-        targets.push({ platform, accountId: row.id, adapter: getAdapter(platform), remote, template: row.settings.template, thread: row.settings.thread === 'true' });
+        targets.push({
+          platform,
+          accountId: row.id,
+          adapter: getAdapter(platform),
+          remote,
+          template: row.settings.template,
+          thread: row.settings.thread === 'true',
+        });
       }
     } else {
-      for (const p of dto.platforms ?? []) targets.push({ platform: p as PlatformId, accountId: null, adapter: getAdapter(p as PlatformId), remote: null });
+      for (const p of dto.platforms ?? [])
+        targets.push({
+          platform: p as PlatformId,
+          accountId: null,
+          adapter: getAdapter(p as PlatformId),
+          remote: null,
+        });
     }
     const composed = await this.articles.compose(article, targets);
     return { items: targets.map((t, i) => ({ platform: t.platform, accountId: t.accountId, ...composed[i] })) };
   }
 
   private async articleInput(dto: PreviewDto): Promise<ArticleToCompose> {
-    if (dto.articleId !== undefined) return ArticlesService.composable(await this.articles.row(dto.articleId, 'articleId'));
+    if (dto.articleId !== undefined)
+      return ArticlesService.composable(await this.articles.row(dto.articleId, 'articleId'));
     const a = dto.article!;
     if (a.html !== undefined && a.text !== undefined) throw new BadInput('article: give html or text, not both');
     const clean = cleanArticle({ html: a.html, text: a.text, title: a.title });
-    return { url: a.url, title: a.title.trim(), text: clean.text, lead: clean.lead, imageUrl: a.imageUrl ?? null, tags: a.tags ?? [], lang: clean.lang };
+    return {
+      url: a.url,
+      title: a.title.trim(),
+      text: clean.text,
+      lead: clean.lead,
+      imageUrl: a.imageUrl ?? null,
+      tags: a.tags ?? [],
+      lang: clean.lang,
+    };
   }
 }

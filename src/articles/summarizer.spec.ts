@@ -10,7 +10,11 @@ const len = (s: string) => s.length;
 
 describe('splitSentences', () => {
   it('does not end a sentence at abbreviations or initials, and keeps quotes with their sentence', () => {
-    expect(splitSentences('Mr. Smith met Dr. Lee of the U.S. Transit Institute on Jan. 5 in St. Louis. “We agree,” they said. Then A. Müller left.')).toEqual([
+    expect(
+      splitSentences(
+        'Mr. Smith met Dr. Lee of the U.S. Transit Institute on Jan. 5 in St. Louis. “We agree,” they said. Then A. Müller left.',
+      ),
+    ).toEqual([
       'Mr. Smith met Dr. Lee of the U.S. Transit Institute on Jan. 5 in St. Louis.',
       '“We agree,” they said.',
       'Then A. Müller left.',
@@ -18,8 +22,15 @@ describe('splitSentences', () => {
   });
 
   it('splits Chinese and Japanese at their own full stops', () => {
-    expect(splitSentences('市议会通过了预算。辩论持续到午夜！费用是多少？')).toEqual(['市议会通过了预算。', '辩论持续到午夜！', '费用是多少？']);
-    expect(splitSentences('予算が承認された。会議は深夜まで続いた。')).toEqual(['予算が承認された。', '会議は深夜まで続いた。']);
+    expect(splitSentences('市议会通过了预算。辩论持续到午夜！费用是多少？')).toEqual([
+      '市议会通过了预算。',
+      '辩论持续到午夜！',
+      '费用是多少？',
+    ]);
+    expect(splitSentences('予算が承認された。会議は深夜まで続いた。')).toEqual([
+      '予算が承認された。',
+      '会議は深夜まで続いた。',
+    ]);
   });
 });
 
@@ -69,7 +80,10 @@ describe('bestSummary budget fitting', () => {
 
   it('cuts inside a sentence only when not one sentence fits, with an ellipsis at a word boundary', () => {
     // The shortest sentence ("The new spending starts in May.") has 31 characters.
-    expect(bestSummary(doc, { maxSentences: 2, budget: 31, measure: len })).toMatchObject({ text: 'The new spending starts in May.', cut: false });
+    expect(bestSummary(doc, { maxSentences: 2, budget: 31, measure: len })).toMatchObject({
+      text: 'The new spending starts in May.',
+      cut: false,
+    });
     const pick = bestSummary(doc, { maxSentences: 2, budget: 30, measure: len });
     expect(pick.cut).toBe(true);
     expect(pick.text.length).toBeLessThanOrEqual(30);
@@ -77,28 +91,50 @@ describe('bestSummary budget fitting', () => {
   });
 
   it('looks beyond the best-ranked candidates for a whole sentence before cutting one', () => {
-    const long = Array.from({ length: 14 }, (_, i) => `Council member number ${i + 1} spoke at great length about the budget and its many consequences for the city.`);
+    const long = Array.from(
+      { length: 14 },
+      (_, i) =>
+        `Council member number ${i + 1} spoke at great length about the budget and its many consequences for the city.`,
+    );
     const many = prepareSummary('Budget', [...long, 'The budget finally passed.'].join(' '));
-    expect(bestSummary(many, { maxSentences: 1, budget: 30, measure: len })).toEqual({ text: 'The budget finally passed.', sentences: 1, cut: false });
+    expect(bestSummary(many, { maxSentences: 1, budget: 30, measure: len })).toEqual({
+      text: 'The budget finally passed.',
+      sentences: 1,
+      cut: false,
+    });
   });
 
   it('counts with the given measure (graphemes, code points) and honours an exact fits() check', () => {
-    const emoji = prepareSummary('Fête', 'La fête 🎉👨‍👩‍👧 a duré toute la nuit. Le maire a remercié les bénévoles du quartier.');
+    const emoji = prepareSummary(
+      'Fête',
+      'La fête 🎉👨‍👩‍👧 a duré toute la nuit. Le maire a remercié les bénévoles du quartier.',
+    );
     const pick = bestSummary(emoji, { maxSentences: 2, budget: 40, measure: countGraphemes });
     expect(countGraphemes(pick.text)).toBeLessThanOrEqual(40);
-    const exact = bestSummary(emoji, { maxSentences: 2, budget: 1000, measure: countCodePoints, fits: (s) => !s.includes('🎉') });
+    const exact = bestSummary(emoji, {
+      maxSentences: 2,
+      budget: 1000,
+      measure: countCodePoints,
+      fits: (s) => !s.includes('🎉'),
+    });
     expect(exact.text).toBe('Le maire a remercié les bénévoles du quartier.');
   });
 
   it('returns nothing for an article without sentences', () => {
-    expect(bestSummary(prepareSummary('T', ''), { maxSentences: 3, budget: 100, measure: len })).toEqual({ text: '', sentences: 0, cut: false });
+    expect(bestSummary(prepareSummary('T', ''), { maxSentences: 3, budget: 100, measure: len })).toEqual({
+      text: '',
+      sentences: 0,
+      cut: false,
+    });
   });
 });
 
 describe('givenSummary (an LLM answer)', () => {
   it('shrinks from its end by whole sentences', () => {
     const given = givenSummary('First point here. Second point here. Third point here.');
-    expect(bestSummary(given, { maxSentences: 3, budget: 40, measure: len }).text).toBe('First point here. Second point here.');
+    expect(bestSummary(given, { maxSentences: 3, budget: 40, measure: len }).text).toBe(
+      'First point here. Second point here.',
+    );
     expect(bestSummary(given, { maxSentences: 3, budget: 1000, measure: len }).sentences).toBe(3);
     expect(bestSummary(given, { maxSentences: 1, budget: 1000, measure: len }).text).toBe('First point here.');
   });

@@ -68,7 +68,8 @@ export function prepareSummary(title: string, text: string): SummaryDoc {
     const centrality = cosine(vectors[i], centroid);
     const own = new Set(termLists[i]);
     const overlap = titleTerms.size === 0 ? 0 : [...titleTerms].filter((t) => own.has(t)).length / titleTerms.size;
-    const score = (WEIGHTS.lead * lead + WEIGHTS.centrality * centrality + WEIGHTS.title * overlap) * penalty(text, count);
+    const score =
+      (WEIGHTS.lead * lead + WEIGHTS.centrality * centrality + WEIGHTS.title * overlap) * penalty(text, count);
     return { text, order: i, score, vector: vectors[i] };
   });
   return { ranked: [...sentences].sort((a, b) => b.score - a.score || a.order - b.order), mode: 'ranked' };

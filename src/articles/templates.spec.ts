@@ -18,14 +18,16 @@ describe('templates', () => {
     ]);
   });
 
-  it.each([
-    ['{title} {link}', 'unknown placeholder {link}'],
-    ['{title}', 'must contain {url}'],
-    ['{url} {title', 'unclosed "{"'],
-    ['{url} }', 'stray "}"'],
-    ['', 'non-empty'],
-    ['{url}'.padEnd(2001, 'x'), 'longer than 2000'],
-  ].map(([src, message]) => [message, src]))('refuses a template: %s', (message, src) => {
+  it.each(
+    [
+      ['{title} {link}', 'unknown placeholder {link}'],
+      ['{title}', 'must contain {url}'],
+      ['{url} {title', 'unclosed "{"'],
+      ['{url} }', 'stray "}"'],
+      ['', 'non-empty'],
+      ['{url}'.padEnd(2001, 'x'), 'longer than 2000'],
+    ].map(([src, message]) => [message, src]),
+  )('refuses a template: %s', (message, src) => {
     expect(templateProblem(src, false)).toContain(message);
   });
 
@@ -41,13 +43,20 @@ describe('templates', () => {
 
   it('renders values escaped for the platform, literal text as written, and closes the gap of an empty value', () => {
     const parts = parseTemplate('<b>{title}</b>\n\n{summary}\n\n{url}\n\n{hashtags}');
-    expect(renderTemplate(parts, values, escape, true)).toBe('<b>T &amp; &lt;b&gt;</b>\n\nS.\n\nhttps://a.example/?x=1&amp;y=2\n\n#a #b');
-    expect(renderTemplate(parts, { ...values, title: '', summary: '', hashtags: '' }, escape, true)).toBe('https://a.example/?x=1&amp;y=2');
-    expect(renderTemplate(parseTemplate('{summary} {hashtags}\n{url}'), { ...values, hashtags: '' }, plain, false)).toBe('S.\nhttps://a.example/?x=1&y=2');
+    expect(renderTemplate(parts, values, escape, true)).toBe(
+      '<b>T &amp; &lt;b&gt;</b>\n\nS.\n\nhttps://a.example/?x=1&amp;y=2\n\n#a #b',
+    );
+    expect(renderTemplate(parts, { ...values, title: '', summary: '', hashtags: '' }, escape, true)).toBe(
+      'https://a.example/?x=1&amp;y=2',
+    );
+    expect(
+      renderTemplate(parseTemplate('{summary} {hashtags}\n{url}'), { ...values, hashtags: '' }, plain, false),
+    ).toBe('S.\nhttps://a.example/?x=1&y=2');
   });
 
   it('has a valid default for every platform, each with the link', () => {
-    for (const id of PLATFORM_IDS) expect({ id, problem: templateProblem(STYLES[id].template, id === 'telegram') }).toEqual({ id, problem: null });
+    for (const id of PLATFORM_IDS)
+      expect({ id, problem: templateProblem(STYLES[id].template, id === 'telegram') }).toEqual({ id, problem: null });
   });
 });
 
@@ -67,6 +76,10 @@ describe('hashtags', () => {
   ])('%p → %p', (tag, expected) => expect(toHashtag(tag)).toBe(expected));
 
   it('drops duplicates regardless of case, keeping the tags order', () => {
-    expect(hashtagsFor(['Budget', 'budget', 'city council', 'City Council', '2027', 'taxes'])).toEqual(['#Budget', '#CityCouncil', '#taxes']);
+    expect(hashtagsFor(['Budget', 'budget', 'city council', 'City Council', '2027', 'taxes'])).toEqual([
+      '#Budget',
+      '#CityCouncil',
+      '#taxes',
+    ]);
   });
 });

@@ -35,7 +35,12 @@ export const STYLES: Record<PlatformId, ComposeStyle> = {
   gab: hook(3),
   truthsocial: hook(3),
   gettr: hook(3),
-  telegram: { template: '<b>{title}</b>\n\n{summary}\n\n{url}\n\n{hashtags}', maxSentences: 4, softMax: 800, maxHashtags: 5 },
+  telegram: {
+    template: '<b>{title}</b>\n\n{summary}\n\n{url}\n\n{hashtags}',
+    maxSentences: 4,
+    softMax: 800,
+    maxHashtags: 5,
+  },
   facebook: { template: HOOK, maxSentences: 3, softMax: 500, maxHashtags: 3 },
   minds: { template: HOOK, maxSentences: 3, softMax: 500, maxHashtags: 5 },
   // Video platforms: Gab TV's status carries title and description; Rumble has its own title field.
@@ -72,7 +77,23 @@ export function parseTemplate(src: string): TemplatePart[] {
   return parts;
 }
 
-const TG_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'code', 'pre', 'a', 'tg-spoiler', 'span', 'blockquote']);
+const TG_TAGS = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'code',
+  'pre',
+  'a',
+  'tg-spoiler',
+  'span',
+  'blockquote',
+]);
 
 /** Template syntax, plus (`html`, Telegram) literal markup Telegram accepts: known tags, balanced, `&` as entity. */
 export function templateProblem(src: unknown, html: boolean): string | null {
@@ -89,7 +110,9 @@ export function templateProblem(src: unknown, html: boolean): string | null {
 
 function checkTelegramMarkup(literal: string): void {
   const open: string[] = [];
-  for (const m of literal.matchAll(/<(\/?)([a-z][a-z0-9-]*)([^>]*)>|[<>]|&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-f]+);)/gi)) {
+  for (const m of literal.matchAll(
+    /<(\/?)([a-z][a-z0-9-]*)([^>]*)>|[<>]|&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-f]+);)/gi,
+  )) {
     if (m[2] === undefined) throw new TemplateError(`has "${m[0]}" outside a tag; write &lt; &gt; &amp; for Telegram`);
     const tag = m[2].toLowerCase();
     if (!TG_TAGS.has(tag)) throw new TemplateError(`has <${tag}>, which Telegram does not support`);
@@ -104,7 +127,12 @@ export function uses(parts: TemplatePart[], field: Field): boolean {
 }
 
 /** Fills the template; `escape` turns plain values into the platform's text (Telegram HTML). */
-export function renderTemplate(parts: TemplatePart[], values: Record<Field, string>, escape: (s: string) => string, html: boolean): string {
+export function renderTemplate(
+  parts: TemplatePart[],
+  values: Record<Field, string>,
+  escape: (s: string) => string,
+  html: boolean,
+): string {
   let out = '';
   for (const p of parts) out += p.kind === 'text' ? p.text : escape(values[p.name]);
   if (html) out = out.replace(/<([a-z][a-z0-9-]*)[^>]*>\s*<\/\1>/gi, '');

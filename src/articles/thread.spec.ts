@@ -87,13 +87,27 @@ describe('splitThread', () => {
 
 describe('threadSentences', () => {
   it('splits paragraphs and sentences, keeping abbreviations together', () => {
-    expect(threadSentences('Mr. Smith voted. It passed!\n\nThe plan starts in May.')).toEqual(['Mr. Smith voted.', 'It passed!', 'The plan starts in May.']);
+    expect(threadSentences('Mr. Smith voted. It passed!\n\nThe plan starts in May.')).toEqual([
+      'Mr. Smith voted.',
+      'It passed!',
+      'The plan starts in May.',
+    ]);
   });
 });
 
 describe('planThread and the composer', () => {
-  const body = sentencesOf(14, (i) => `In paragraph ${i} the council discussed the budget for the coming year at length.`).join('\n\n');
-  const article = { url: 'https://news.example/a', title: 'Council approves the budget', text: body, lead: 'x', imageUrl: null, tags: ['budget'] };
+  const body = sentencesOf(
+    14,
+    (i) => `In paragraph ${i} the council discussed the budget for the coming year at length.`,
+  ).join('\n\n');
+  const article = {
+    url: 'https://news.example/a',
+    title: 'Council approves the budget',
+    text: body,
+    lead: 'x',
+    imageUrl: null,
+    tags: ['budget'],
+  };
 
   it('is null when the text fits one post, or for a platform that cannot thread', () => {
     expect(planThread({ ...article, text: 'One short sentence.' }, mastodon, null)).toBeNull();
@@ -103,7 +117,9 @@ describe('planThread and the composer', () => {
   });
 
   it('composes part 1 as the ordinary post, then the text in numbered parts, all within the instance limit', async () => {
-    const [c] = await new ArticleComposer(null).compose(article, [{ adapter: mastodon, remote: small(200), thread: true }]);
+    const [c] = await new ArticleComposer(null).compose(article, [
+      { adapter: mastodon, remote: small(200), thread: true },
+    ]);
     const parts = c.parts!;
     expect(parts.length).toBeGreaterThan(2);
     expect(parts.length).toBeLessThanOrEqual(THREAD_MAX_PARTS);
@@ -118,7 +134,9 @@ describe('planThread and the composer', () => {
   });
 
   it('caps a very long article at 10 parts with a warning', async () => {
-    const [c] = await new ArticleComposer(null).compose(article, [{ adapter: mastodon, remote: small(100), thread: true }]);
+    const [c] = await new ArticleComposer(null).compose(article, [
+      { adapter: mastodon, remote: small(100), thread: true },
+    ]);
     expect(c.parts).toHaveLength(THREAD_MAX_PARTS);
     expect(numberOf(c.parts![9].text)).toEqual([10, 10]);
     expect(c.warnings.some((w) => /^thread capped at 10 parts: \d+ sentence\(s\) left out$/.test(w))).toBe(true);
@@ -128,7 +146,9 @@ describe('planThread and the composer', () => {
   it('without thread (or with a short text) composes one post, without parts', async () => {
     const [plain] = await new ArticleComposer(null).compose(article, [{ adapter: mastodon, remote: small(200) }]);
     expect(plain.parts).toBeUndefined();
-    const [short] = await new ArticleComposer(null).compose({ ...article, text: 'Short.' }, [{ adapter: mastodon, remote: small(200), thread: true }]);
+    const [short] = await new ArticleComposer(null).compose({ ...article, text: 'Short.' }, [
+      { adapter: mastodon, remote: small(200), thread: true },
+    ]);
     expect(short.parts).toBeUndefined();
     expect(short.text).not.toMatch(/\(\d+\/\d+\)$/);
   });

@@ -157,10 +157,12 @@ export function planThread(
       if (split.parts.length === 0) return first;
       const warnings = [...first.warnings];
       if (split.cut > 0) warnings.push(`thread: ${split.cut} sentence(s) longer than one part cut to fit`);
-      if (split.dropped > 0) warnings.push(`thread capped at ${THREAD_MAX_PARTS} parts: ${split.dropped} sentence(s) left out`);
+      if (split.dropped > 0)
+        warnings.push(`thread capped at ${THREAD_MAX_PARTS} parts: ${split.dropped} sentence(s) left out`);
       const texts = [numbered(first.text, 1, split.total), ...split.parts];
       const parts = texts.map((text) => ({ text, length: adapter.measure(text) }));
-      if (parts[0].length > first.limit) warnings.push(`even the link alone is longer than the limit of ${first.limit}`);
+      if (parts[0].length > first.limit)
+        warnings.push(`even the link alone is longer than the limit of ${first.limit}`);
       return { text: parts[0].text, length: parts[0].length, limit: first.limit, warnings: dedupe(warnings), parts };
     },
   };

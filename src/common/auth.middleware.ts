@@ -29,6 +29,8 @@ export function dashboardAuth(token: string) {
       if (decoded.includes(':') && same(password, token)) return next();
     }
     res.setHeader('WWW-Authenticate', 'Basic realm="Crier dashboard (password: the API token)", charset="UTF-8"');
-    res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'the dashboard needs the API token as password' });
+    res
+      .status(401)
+      .json({ statusCode: 401, error: 'Unauthorized', message: 'the dashboard needs the API token as password' });
   };
 }

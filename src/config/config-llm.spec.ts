@@ -22,12 +22,21 @@ describe('LLM configuration', () => {
   });
 
   it('takes a key and a timeout', () => {
-    const llm = loadConfig({ CRIER_LLM_BASE_URL: 'https://api.example.com/v1', CRIER_LLM_MODEL: 'm', CRIER_LLM_API_KEY: 'sk-secret-123', CRIER_LLM_TIMEOUT_MS: '2500' }).llm;
+    const llm = loadConfig({
+      CRIER_LLM_BASE_URL: 'https://api.example.com/v1',
+      CRIER_LLM_MODEL: 'm',
+      CRIER_LLM_API_KEY: 'sk-secret-123',
+      CRIER_LLM_TIMEOUT_MS: '2500',
+    }).llm;
     expect(llm).toMatchObject({ apiKey: 'sk-secret-123', timeoutMs: 2500 });
   });
 
   it('lists every problem, never showing the key', () => {
-    const found = problems({ CRIER_LLM_BASE_URL: 'ftp://x', CRIER_LLM_API_KEY: 'sk-secret-123', CRIER_LLM_TIMEOUT_MS: '5' });
+    const found = problems({
+      CRIER_LLM_BASE_URL: 'ftp://x',
+      CRIER_LLM_API_KEY: 'sk-secret-123',
+      CRIER_LLM_TIMEOUT_MS: '5',
+    });
     expect(found).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^CRIER_LLM_BASE_URL must be a URL starting with http:\/\/ or https:\/\//),
@@ -39,6 +48,8 @@ describe('LLM configuration', () => {
     expect(problems({ CRIER_LLM_BASE_URL: 'https://user:pw@api.example.com/v1', CRIER_LLM_MODEL: 'm' })).toEqual([
       'CRIER_LLM_BASE_URL must not contain a user or password',
     ]);
-    expect(problems({ CRIER_LLM_API_KEY: 'sk-secret-123' })).toEqual(['CRIER_LLM_API_KEY is set but CRIER_LLM_BASE_URL is not']);
+    expect(problems({ CRIER_LLM_API_KEY: 'sk-secret-123' })).toEqual([
+      'CRIER_LLM_API_KEY is set but CRIER_LLM_BASE_URL is not',
+    ]);
   });
 });

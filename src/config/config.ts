@@ -16,7 +16,12 @@ const int = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, { message: 'must be a whole number' })
     .transform(Number)
-    .pipe(z.number().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `must be at least ${min}` })
+        .max(max, { message: `must be at most ${max}` }),
+    );
 
 const url = (protocols: string[]) =>
   z.string().refine(
@@ -54,7 +59,9 @@ const envSchema = z.object({
   CRIER_WORKER_CONCURRENCY: int(1, 100).default(4),
   CRIER_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   CRIER_LLM_BASE_URL: url(['http:', 'https:'])
-    .refine((v) => URL.canParse(v) && !new URL(v).username && !new URL(v).password, { message: 'must not contain a user or password' })
+    .refine((v) => URL.canParse(v) && !new URL(v).username && !new URL(v).password, {
+      message: 'must not contain a user or password',
+    })
     .optional(),
   CRIER_LLM_MODEL: z.string().max(200, { message: 'must be at most 200 characters' }).optional(),
   CRIER_LLM_API_KEY: z.string().max(4096, { message: 'must be at most 4096 characters' }).optional(),
@@ -128,7 +135,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     jobLockMs: e.CRIER_JOB_LOCK_MS,
     llm:
       e.CRIER_LLM_BASE_URL && e.CRIER_LLM_MODEL
-        ? { baseUrl: e.CRIER_LLM_BASE_URL, model: e.CRIER_LLM_MODEL, apiKey: e.CRIER_LLM_API_KEY, timeoutMs: e.CRIER_LLM_TIMEOUT_MS }
+        ? {
+            baseUrl: e.CRIER_LLM_BASE_URL,
+            model: e.CRIER_LLM_MODEL,
+            apiKey: e.CRIER_LLM_API_KEY,
+            timeoutMs: e.CRIER_LLM_TIMEOUT_MS,
+          }
         : null,
   };
 }
@@ -136,7 +148,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
 /** The LLM variables go together: a base URL needs a model, and a model or key without a base URL is a mistake. */
 function llmProblems(env: Record<string, string>): string[] {
   const has = (k: string) => env[k] !== undefined;
-  if (has('CRIER_LLM_BASE_URL')) return has('CRIER_LLM_MODEL') ? [] : ['CRIER_LLM_MODEL is required when CRIER_LLM_BASE_URL is set'];
+  if (has('CRIER_LLM_BASE_URL'))
+    return has('CRIER_LLM_MODEL') ? [] : ['CRIER_LLM_MODEL is required when CRIER_LLM_BASE_URL is set'];
   return ['CRIER_LLM_MODEL', 'CRIER_LLM_API_KEY'].filter(has).map((k) => `${k} is set but CRIER_LLM_BASE_URL is not`);
 }
 

@@ -47,14 +47,20 @@ export class FeedFetchError extends Error {
 const ACCEPT =
   'application/rss+xml, application/atom+xml, application/feed+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.5, */*;q=0.1';
 
-export async function fetchFeed(url: string, limits: FetchLimits, validators: Validators = {}, stop?: AbortSignal): Promise<FetchResult> {
+export async function fetchFeed(
+  url: string,
+  limits: FetchLimits,
+  validators: Validators = {},
+  stop?: AbortSignal,
+): Promise<FetchResult> {
   let target: URL;
   try {
     target = new URL(url);
   } catch {
     throw new FeedFetchError('is not a valid URL');
   }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new FeedFetchError('must be an http or https URL');
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new FeedFetchError('must be an http or https URL');
   const headers: Record<string, string> = { Accept: ACCEPT, 'User-Agent': 'Crier/0.1 (feed reader)' };
   if (validators.etag) headers['If-None-Match'] = validators.etag;
   if (validators.lastModified) headers['If-Modified-Since'] = validators.lastModified;
@@ -104,9 +110,12 @@ function describeFailure(e: unknown, limits: FetchLimits): string {
   if (isPrivateAddressError(e)) return privateAddressMessage('feed').replace(/^feed URL /, '');
   const err = e as { code?: string; message?: string; cause?: { code?: string } };
   const message = String(err?.message ?? '');
-  if (/maxContentLength/.test(message)) return `is larger than ${(limits.maxBytes / 1048576).toFixed(limits.maxBytes % 1048576 ? 1 : 0)} MiB`;
-  if (/unsupported protocol/i.test(message) || err?.code === 'ERR_FR_REDIRECTION_FAILURE') return 'redirects to something other than http or https';
-  if (err?.code === 'ERR_FR_TOO_MANY_REDIRECTS' || /maximum number of redirects/i.test(message)) return `redirects more than ${limits.maxRedirects} times`;
+  if (/maxContentLength/.test(message))
+    return `is larger than ${(limits.maxBytes / 1048576).toFixed(limits.maxBytes % 1048576 ? 1 : 0)} MiB`;
+  if (/unsupported protocol/i.test(message) || err?.code === 'ERR_FR_REDIRECTION_FAILURE')
+    return 'redirects to something other than http or https';
+  if (err?.code === 'ERR_FR_TOO_MANY_REDIRECTS' || /maximum number of redirects/i.test(message))
+    return `redirects more than ${limits.maxRedirects} times`;
   if (err?.code === 'ERR_CANCELED' || err?.code === 'ECONNABORTED' || /aborted|timeout/i.test(message)) {
     return `did not answer completely within ${Math.round(limits.timeoutMs / 100) / 10} s`;
   }
@@ -123,7 +132,8 @@ export function decodeBody(bytes: Buffer, contentType: string): string {
   const fromHeader = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1];
   const head = bytes.subarray(0, 200).toString('latin1');
   const fromDecl = /^<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1];
-  let label = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 'utf-8' : (fromHeader ?? fromDecl ?? 'utf-8');
+  let label =
+    bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 'utf-8' : (fromHeader ?? fromDecl ?? 'utf-8');
   try {
     return new TextDecoder(label).decode(bytes);
   } catch {

@@ -52,16 +52,26 @@ export class FeedIngestService {
   async takeNew(feed: FeedRow, items: FeedItem[], now: Date, stop?: AbortSignal): Promise<IngestResult> {
     const result: IngestResult = { taken: 0, scheduled: 0, failed: 0, lastFailure: null };
     const candidates = distinct(items);
-    const known = await this.repo.knownKeys(feed.id, candidates.map((c) => c.keys));
+    const known = await this.repo.knownKeys(
+      feed.id,
+      candidates.map((c) => c.keys),
+    );
     const guids = new Set(known.map((k) => k.guid));
     const links = new Set(known.map((k) => k.link));
     const hashes = new Set(known.map((k) => k.content_hash));
-    const isKnown = (k: ItemKeys) => (k.guid !== null && guids.has(k.guid)) || (k.link !== null && links.has(k.link)) || hashes.has(k.hash);
+    const isKnown = (k: ItemKeys) =>
+      (k.guid !== null && guids.has(k.guid)) || (k.link !== null && links.has(k.link)) || hashes.has(k.hash);
     const fresh = candidates.filter(({ keys }) => !isKnown(keys));
     if (fresh.length === 0) return result;
 
     const ordered = oldestFirst(fresh.map((c) => ({ ...c, publishedAt: c.item.publishedAt })));
-    const slots = spreadSlots(ordered.length, now, feed.delay_seconds, feed.spacing_seconds, await this.repo.lastSlot(feed.id));
+    const slots = spreadSlots(
+      ordered.length,
+      now,
+      feed.delay_seconds,
+      feed.spacing_seconds,
+      await this.repo.lastSlot(feed.id),
+    );
     for (const [i, { item, keys }] of ordered.entries()) {
       if (stop?.aborted) break;
       const base = { id: randomUUID(), feedId: feed.id, keys, title: item.title, publishedAt: item.publishedAt };
@@ -76,7 +86,9 @@ export class FeedIngestService {
         ...(item.imageUrl ? { imageUrl: item.imageUrl } : {}),
         tags: item.tags,
       });
-      const [claimed] = await this.repo.insertItems([{ ...base, status: 'pending', articleId: article.id, scheduledAt: slots[i] }]);
+      const [claimed] = await this.repo.insertItems([
+        { ...base, status: 'pending', articleId: article.id, scheduledAt: slots[i] },
+      ]);
       if (!claimed) continue; // another poller, or a twin of this item, got there first
       result.taken++;
       const outcome = await this.schedule(feed, claimed, article.id, slots[i]);
@@ -109,7 +121,12 @@ export class FeedIngestService {
   private async schedule(feed: FeedRow, itemId: string, articleId: string, at: Date): Promise<string | null> {
     try {
       const { body } = await this.posts.create(
-        { articleId, accountIds: feed.account_ids, scheduledAt: at.toISOString(), ...(feed.template ? { template: feed.template } : {}) },
+        {
+          articleId,
+          accountIds: feed.account_ids,
+          scheduledAt: at.toISOString(),
+          ...(feed.template ? { template: feed.template } : {}),
+        },
         postKey(itemId),
       );
       await this.repo.markScheduled(itemId, body.id);
@@ -133,7 +150,11 @@ function distinct(items: FeedItem[]): Array<{ item: FeedItem; keys: ItemKeys }> 
   const out: Array<{ item: FeedItem; keys: ItemKeys }> = [];
   for (const item of items) {
     const keys = itemKeys(item);
-    const names = [`h:${keys.hash}`, ...(keys.guid !== null ? [`g:${keys.guid}`] : []), ...(keys.link !== null ? [`l:${keys.link}`] : [])];
+    const names = [
+      `h:${keys.hash}`,
+      ...(keys.guid !== null ? [`g:${keys.guid}`] : []),
+      ...(keys.link !== null ? [`l:${keys.link}`] : []),
+    ];
     if (names.some((n) => seen.has(n))) continue;
     names.forEach((n) => seen.add(n));
     out.push({ item, keys });

@@ -13,13 +13,21 @@ export interface HeldFeedLock {
  * with a token, renewed while held, released only by its holder; a dead holder's lock expires within one TTL.
  * The unique keys of feed_items make a double take impossible anyway; the lock saves the double fetch.
  */
-export async function acquireFeedLock(redis: Redis, prefix: string, feedId: string, ttlMs: number): Promise<HeldFeedLock | null> {
+export async function acquireFeedLock(
+  redis: Redis,
+  prefix: string,
+  feedId: string,
+  ttlMs: number,
+): Promise<HeldFeedLock | null> {
   const key = `${prefix}:lock:feed:${feedId}`;
   const token = randomUUID();
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return null;
-  const renew = setInterval(() => {
-    redis.eval(EXTEND, 1, key, token, String(ttlMs)).catch(() => undefined);
-  }, Math.max(200, Math.floor(ttlMs / 3)));
+  const renew = setInterval(
+    () => {
+      redis.eval(EXTEND, 1, key, token, String(ttlMs)).catch(() => undefined);
+    },
+    Math.max(200, Math.floor(ttlMs / 3)),
+  );
   renew.unref();
   return {
     release: async () => {

@@ -23,7 +23,9 @@ describe('parseFeed: RSS 2.0 as WordPress writes it', () => {
   });
 
   it('prefers content:encoded (CDATA) over the description, and media:content for the image', () => {
-    expect(budget.html).toContain('<p>The council voted 7-2 on Tuesday to approve the budget &amp; the new bus lines.</p>');
+    expect(budget.html).toContain(
+      '<p>The council voted 7-2 on Tuesday to approve the budget &amp; the new bus lines.</p>',
+    );
     expect(budget.html).not.toContain('appeared first on');
     expect(budget.imageUrl).toBe('https://valleyledger.example/wp-content/uploads/2026/11/council.jpg');
   });
@@ -89,7 +91,9 @@ describe('parseFeed: WordPress REST (wp-json/wp/v2/posts with _embed)', () => {
   });
 
   it('reports a WordPress error object in words', () => {
-    expect(() => parseFeed('{"code":"rest_no_route","message":"No route"}', 'https://x.example/')).toThrow(/rest_no_route/);
+    expect(() => parseFeed('{"code":"rest_no_route","message":"No route"}', 'https://x.example/')).toThrow(
+      /rest_no_route/,
+    );
   });
 });
 
@@ -106,7 +110,10 @@ describe('parseFeed: other shapes and refusals', () => {
   });
 
   it('keeps numeric-looking GUIDs as strings and a BOM does not matter', () => {
-    const feed = parseFeed('\uFEFF<rss><channel><item><guid>007</guid><title>1e3</title><link>https://a.example/x</link></item></channel></rss>', 'https://a.example/');
+    const feed = parseFeed(
+      '\uFEFF<rss><channel><item><guid>007</guid><title>1e3</title><link>https://a.example/x</link></item></channel></rss>',
+      'https://a.example/',
+    );
     expect(feed.items[0].guid).toBe('007');
     expect(feed.items[0].title).toBe('1e3');
   });
@@ -119,7 +126,10 @@ describe('parseFeed: other shapes and refusals', () => {
   });
 
   it('is lenient with unbalanced markup, as real feeds need: the complete items are read', () => {
-    const cut = parseFeed('<rss><channel><item><title>Whole</title><link>https://a.example/1</link></item><item><title>Cut', 'https://a.example/');
+    const cut = parseFeed(
+      '<rss><channel><item><title>Whole</title><link>https://a.example/1</link></item><item><title>Cut',
+      'https://a.example/',
+    );
     expect(cut.items[0]).toMatchObject({ title: 'Whole', link: 'https://a.example/1' });
   });
 
@@ -137,7 +147,10 @@ describe('parseFeed: other shapes and refusals', () => {
   });
 
   it('items without a link keep a null link (they are recorded, never posted)', () => {
-    const feed = parseFeed('<rss><channel><item><title>No link</title><guid isPermaLink="false">x-1</guid></item></channel></rss>', 'https://a.example/');
+    const feed = parseFeed(
+      '<rss><channel><item><title>No link</title><guid isPermaLink="false">x-1</guid></item></channel></rss>',
+      'https://a.example/',
+    );
     expect(feed.items[0]).toMatchObject({ guid: 'x-1', link: null });
   });
 });

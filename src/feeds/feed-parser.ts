@@ -8,7 +8,16 @@ import { canonicalImage, parseWordPress } from './wordpress';
 
 type Node = Record<string, unknown>;
 
-const ARRAYS = new Set(['item', 'entry', 'category', 'link', 'media:content', 'media:thumbnail', 'enclosure', 'dc:subject']);
+const ARRAYS = new Set([
+  'item',
+  'entry',
+  'category',
+  'link',
+  'media:content',
+  'media:thumbnail',
+  'enclosure',
+  'dc:subject',
+]);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -54,11 +63,17 @@ export function parseFeed(body: string, baseUrl: string): ParsedFeed {
 }
 
 export function looksLikeHtml(text: string): boolean {
-  return /^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(text.slice(0, 2048));
+  return /^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(
+    text.slice(0, 2048),
+  );
 }
 
 function rssFeed(channel: Node, items: Node[], base: string): ParsedFeed {
-  return { kind: 'rss', title: htmlToPlain(str(channel.title)) || null, items: items.slice(0, MAX_ITEMS).map((i) => rssItem(i, base)) };
+  return {
+    kind: 'rss',
+    title: htmlToPlain(str(channel.title)) || null,
+    items: items.slice(0, MAX_ITEMS).map((i) => rssItem(i, base)),
+  };
 }
 
 function rssItem(item: Node, base: string): FeedItem {
@@ -118,7 +133,11 @@ function imageOf(item: Node, html: string): string | null {
   const image = media.find((m) => {
     const medium = attr(m, 'medium');
     const type = attr(m, 'type') ?? '';
-    return medium === 'image' || type.startsWith('image/') || (!medium && !type && /\.(jpe?g|png|gif|webp|avif)(\?|$)/i.test(attr(m, 'url') ?? ''));
+    return (
+      medium === 'image' ||
+      type.startsWith('image/') ||
+      (!medium && !type && /\.(jpe?g|png|gif|webp|avif)(\?|$)/i.test(attr(m, 'url') ?? ''))
+    );
   });
   const thumb = [...arr(item['media:thumbnail']), ...arr(group['media:thumbnail'])][0];
   const enclosure = arr(item.enclosure).find((e) => (attr(e, 'type') ?? '').startsWith('image/'));
@@ -144,7 +163,11 @@ function str(v: unknown): string {
 }
 
 function firstStr(v: unknown): string {
-  return arr(v).map(str).find((s) => s.length > 0) ?? '';
+  return (
+    arr(v)
+      .map(str)
+      .find((s) => s.length > 0) ?? ''
+  );
 }
 
 function attr(v: unknown, name: string): string | undefined {

@@ -48,9 +48,11 @@ export class FeedPollService {
       const at = new Date();
       const failures = feed.failures + 1;
       this.log.warn(`feed ${feed.id}: ${error} (failure ${failures} in a row)`);
-      await this.repo.recordFailure(feed.id, at, backoffPoll(at, this.config.feedsPollSeconds, failures), error).catch((dbErr: Error) => {
-        this.log.warn(`feed ${feed.id}: could not record the failure (${dbErr.message})`);
-      });
+      await this.repo
+        .recordFailure(feed.id, at, backoffPoll(at, this.config.feedsPollSeconds, failures), error)
+        .catch((dbErr: Error) => {
+          this.log.warn(`feed ${feed.id}: could not record the failure (${dbErr.message})`);
+        });
       return { ok: false, error };
     }
   }

@@ -46,10 +46,17 @@ export class FeedReader {
     const res = await this.fetch(fetchUrl, validators, stop);
     if (res.notModified) return res;
     try {
-      return { notModified: false, feed: parseFeed(res.body, res.url), fetchUrl, etag: res.etag, lastModified: res.lastModified };
+      return {
+        notModified: false,
+        feed: parseFeed(res.body, res.url),
+        fetchUrl,
+        etag: res.etag,
+        lastModified: res.lastModified,
+      };
     } catch (e) {
       if (!(e instanceof FeedParseError)) throw e;
-      if (!discover || !looksLikeHtml(res.body.trimStart())) throw new FeedReadError(`is not a feed we can read: ${e.message}`);
+      if (!discover || !looksLikeHtml(res.body.trimStart()))
+        throw new FeedReadError(`is not a feed we can read: ${e.message}`);
       const candidates = discoverFeeds(res.body, res.url, res.link);
       let last: Error = new FeedReadError('is a web page that names no RSS, Atom or WordPress feed');
       for (const candidate of candidates) {

@@ -23,8 +23,16 @@ describe('spreadSlots', () => {
 describe('oldestFirst', () => {
   it('orders by date, and undated items by reversed document order (feeds list newest first)', () => {
     const d = (iso: string | null, name: string) => ({ name, publishedAt: iso ? new Date(iso) : null });
-    expect(oldestFirst([d('2026-11-03', 'c'), d('2026-11-01', 'a'), d('2026-11-02', 'b')]).map((x) => x.name)).toEqual(['a', 'b', 'c']);
-    expect(oldestFirst([d(null, 'newest'), d(null, 'middle'), d(null, 'oldest')]).map((x) => x.name)).toEqual(['oldest', 'middle', 'newest']);
+    expect(oldestFirst([d('2026-11-03', 'c'), d('2026-11-01', 'a'), d('2026-11-02', 'b')]).map((x) => x.name)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    expect(oldestFirst([d(null, 'newest'), d(null, 'middle'), d(null, 'oldest')]).map((x) => x.name)).toEqual([
+      'oldest',
+      'middle',
+      'newest',
+    ]);
   });
 });
 

@@ -11,7 +11,13 @@ export const MAX_BACKOFF_SECONDS = 6 * 3600;
  * Slots for `count` new items: the first at `now + delay`, but never closer than `spacing` to the last slot the
  * feed already gave out (so two polls in a row do not make a burst either); each next one `spacing` later.
  */
-export function spreadSlots(count: number, now: Date, delaySeconds: number, spacingSeconds: number, lastSlot: Date | null): Date[] {
+export function spreadSlots(
+  count: number,
+  now: Date,
+  delaySeconds: number,
+  spacingSeconds: number,
+  lastSlot: Date | null,
+): Date[] {
   let t = now.getTime() + delaySeconds * 1000;
   if (lastSlot) t = Math.max(t, lastSlot.getTime() + spacingSeconds * 1000);
   return Array.from({ length: count }, (_, i) => new Date(t + i * spacingSeconds * 1000));

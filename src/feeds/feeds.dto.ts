@@ -1,13 +1,32 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { DEFAULT_SPACING_SECONDS } from './feed-schedule';
 
 export class CreateFeedDto {
-  @ApiProperty({ example: 'https://news.example/feed/', description: 'An RSS or Atom feed, a WordPress site (wp-json/wp/v2/posts), or a page that names one' })
+  @ApiProperty({
+    example: 'https://news.example/feed/',
+    description: 'An RSS or Atom feed, a WordPress site (wp-json/wp/v2/posts), or a page that names one',
+  })
   @IsString()
   @MaxLength(2000)
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'url must be an http or https URL' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'url must be an http or https URL' },
+  )
   url!: string;
 
   @ApiProperty({ type: [String], description: 'Every new item is scheduled to these accounts' })
@@ -24,7 +43,10 @@ export class CreateFeedDto {
   @Max(30 * 86400)
   delay?: number;
 
-  @ApiPropertyOptional({ default: DEFAULT_SPACING_SECONDS, description: 'Seconds between two items that arrive together (a burst is spread, never dropped)' })
+  @ApiPropertyOptional({
+    default: DEFAULT_SPACING_SECONDS,
+    description: 'Seconds between two items that arrive together (a burst is spread, never dropped)',
+  })
   @IsOptional()
   @IsInt({ message: 'spacing must be a whole number of seconds' })
   @Min(0)

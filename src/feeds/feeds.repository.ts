@@ -87,13 +87,21 @@ export class FeedsRepository {
     let q = this.db.selectFrom('feeds').selectAll().where('next_poll_at', '<=', now);
     if (after) {
       q = q.where((eb) =>
-        eb.or([eb('next_poll_at', '>', after.at), eb.and([eb('next_poll_at', '=', after.at), eb('id', '>', after.id)])]),
+        eb.or([
+          eb('next_poll_at', '>', after.at),
+          eb.and([eb('next_poll_at', '=', after.at), eb('id', '>', after.id)]),
+        ]),
       );
     }
     return q.orderBy('next_poll_at').orderBy('id').limit(limit).execute();
   }
 
-  async recordSuccess(id: string, at: Date, next: Date, v: { etag?: string | null; lastModified?: string | null; title?: string | null; error?: string | null }) {
+  async recordSuccess(
+    id: string,
+    at: Date,
+    next: Date,
+    v: { etag?: string | null; lastModified?: string | null; title?: string | null; error?: string | null },
+  ) {
     await this.db
       .updateTable('feeds')
       .set({
@@ -114,7 +122,13 @@ export class FeedsRepository {
   async recordFailure(id: string, at: Date, next: Date, error: string): Promise<void> {
     await this.db
       .updateTable('feeds')
-      .set((eb) => ({ last_polled_at: at, last_error: error, failures: eb('failures', '+', 1), next_poll_at: next, updated_at: at }))
+      .set((eb) => ({
+        last_polled_at: at,
+        last_error: error,
+        failures: eb('failures', '+', 1),
+        next_poll_at: next,
+        updated_at: at,
+      }))
       .where('id', '=', id)
       .execute();
   }
@@ -231,7 +245,11 @@ export class FeedsRepository {
    * as the post, so a key means the post exists). Read here so a resumed item never creates a second post.
    */
   async idempotentPost(key: string): Promise<{ exists: boolean; postId: string | null }> {
-    const row = await this.db.selectFrom('idempotency_keys').select('response').where('key', '=', key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('idempotency_keys')
+      .select('response')
+      .where('key', '=', key)
+      .executeTakeFirst();
     if (!row) return { exists: false, postId: null };
     const id = (row.response as { id?: unknown } | null)?.id;
     return { exists: true, postId: typeof id === 'string' ? id : null };

@@ -40,7 +40,8 @@ export class FeedsService {
    * With `backfill` nothing is recorded and the feed is due at once, so the worker takes every item.
    */
   async create(input: CreateFeedInput) {
-    if (new Set(input.accountIds).size !== input.accountIds.length) throw new BadInput('accountIds must not repeat an account');
+    if (new Set(input.accountIds).size !== input.accountIds.length)
+      throw new BadInput('accountIds must not repeat an account');
     for (const [i, id] of input.accountIds.entries()) {
       const row = await this.accounts.row(id).catch(() => {
         throw new NotFound(`accountIds[${i}]: account ${id} not found`);
@@ -90,7 +91,12 @@ export class FeedsService {
   async list() {
     const rows = await this.repo.list();
     const counts = await this.repo.counts(rows.map((r) => r.id));
-    return rows.map((r) => feedView(r, counts.filter((c) => c.feed_id === r.id)));
+    return rows.map((r) =>
+      feedView(
+        r,
+        counts.filter((c) => c.feed_id === r.id),
+      ),
+    );
   }
 
   async get(id: string) {

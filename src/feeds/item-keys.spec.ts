@@ -2,9 +2,14 @@ import { canonicalUrl, contentHash, isTrackingParam, itemKeys } from './item-key
 
 describe('canonicalUrl', () => {
   it('strips tracking parameters (utm_*, fbclid, gclid, mc_*, …) and keeps the others in order', () => {
-    expect(canonicalUrl('https://news.example/a?utm_source=rss&id=7&utm_medium=feed&fbclid=IwAR0&b=2&gclid=x&mc_cid=1&mc_eid=2'))
-      .toBe('https://news.example/a?id=7&b=2');
-    expect(canonicalUrl('https://news.example/a?UTM_Campaign=x&msclkid=1&_ga=2&igshid=3&yclid=4')).toBe('https://news.example/a');
+    expect(
+      canonicalUrl(
+        'https://news.example/a?utm_source=rss&id=7&utm_medium=feed&fbclid=IwAR0&b=2&gclid=x&mc_cid=1&mc_eid=2',
+      ),
+    ).toBe('https://news.example/a?id=7&b=2');
+    expect(canonicalUrl('https://news.example/a?UTM_Campaign=x&msclkid=1&_ga=2&igshid=3&yclid=4')).toBe(
+      'https://news.example/a',
+    );
   });
 
   it('lower-cases the scheme and host, drops the fragment, default port, credentials and an empty query', () => {
@@ -37,7 +42,9 @@ describe('contentHash', () => {
   it('is the same for the same visible content, whatever the markup, entities, case or link', () => {
     const h = contentHash(base);
     expect(h).toMatch(/^[0-9a-f]{64}$/);
-    expect(contentHash({ ...base, html: '<div>The  council&nbsp;voted <b>7-2</b>.</div>', link: 'https://b.example/2' })).toBe(h);
+    expect(
+      contentHash({ ...base, html: '<div>The  council&nbsp;voted <b>7-2</b>.</div>', link: 'https://b.example/2' }),
+    ).toBe(h);
     expect(contentHash({ ...base, title: 'COUNCIL approves   budget' })).toBe(h);
   });
 
@@ -55,6 +62,9 @@ describe('contentHash', () => {
 describe('itemKeys', () => {
   it('trims the GUID and treats an empty one as none', () => {
     expect(itemKeys({ guid: '  abc ', link: null, title: 't', html: 'b' }).guid).toBe('abc');
-    expect(itemKeys({ guid: ' ', link: 'https://a.example/', title: 't', html: 'b' })).toMatchObject({ guid: null, link: 'https://a.example/' });
+    expect(itemKeys({ guid: ' ', link: 'https://a.example/', title: 't', html: 'b' })).toMatchObject({
+      guid: null,
+      link: 'https://a.example/',
+    });
   });
 });

@@ -7,7 +7,8 @@ import { decodeHtmlEntities, firstImageSrc, htmlToPlain } from './html-text';
 type Json = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const rendered = (v: unknown): string => (isObj(v) && typeof v.rendered === 'string' ? v.rendered : typeof v === 'string' ? v : '');
+const rendered = (v: unknown): string =>
+  isObj(v) && typeof v.rendered === 'string' ? v.rendered : typeof v === 'string' ? v : '';
 
 export function parseWordPress(json: unknown, base: string): ParsedFeed {
   if (isObj(json) && typeof json.code === 'string') {
@@ -27,7 +28,9 @@ function wpItem(p: Json, base: string): FeedItem {
   const yoast = isObj(p.yoast_head_json) && Array.isArray(p.yoast_head_json.og_image) ? p.yoast_head_json.og_image : [];
   const image =
     (featured?.source_url as string | undefined) ??
-    (typeof p.jetpack_featured_media_url === 'string' && p.jetpack_featured_media_url ? p.jetpack_featured_media_url : undefined) ??
+    (typeof p.jetpack_featured_media_url === 'string' && p.jetpack_featured_media_url
+      ? p.jetpack_featured_media_url
+      : undefined) ??
     (isObj(yoast[0]) && typeof yoast[0].url === 'string' ? yoast[0].url : undefined) ??
     firstImageSrc(html);
   const terms = Array.isArray(embedded['wp:term']) ? (embedded['wp:term'] as unknown[]).flat() : [];
@@ -69,7 +72,8 @@ export function wordpressPostsUrl(apiRoot: string): string {
 /** Adds `_embed` and `per_page` to a WordPress posts URL that lacks them. */
 export function withEmbed(url: string): string {
   const u = new URL(url);
-  const isPosts = /\/wp-json\/wp\/v2\/posts\/?$/.test(u.pathname) || u.searchParams.get('rest_route') === '/wp/v2/posts';
+  const isPosts =
+    /\/wp-json\/wp\/v2\/posts\/?$/.test(u.pathname) || u.searchParams.get('rest_route') === '/wp/v2/posts';
   if (!isPosts) return url;
   if (!u.searchParams.has('_embed')) u.searchParams.set('_embed', '1');
   if (!u.searchParams.has('per_page')) u.searchParams.set('per_page', '20');

@@ -23,8 +23,14 @@ export class HealthController {
   @Get('health')
   async health(@Res() res: Response): Promise<void> {
     const [redis, database] = await Promise.all([
-      within(this.redis.ping(), 2000).then(() => 'ok', (e: Error) => `error: ${e.message}`),
-      within(pingDatabase(this.db), 2000).then(() => 'ok', (e: Error) => `error: ${e.message}`),
+      within(this.redis.ping(), 2000).then(
+        () => 'ok',
+        (e: Error) => `error: ${e.message}`,
+      ),
+      within(pingDatabase(this.db), 2000).then(
+        () => 'ok',
+        (e: Error) => `error: ${e.message}`,
+      ),
     ]);
     const ok = redis === 'ok' && database === 'ok';
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'error', role: this.config.role, redis, database });

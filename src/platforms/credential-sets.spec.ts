@@ -9,12 +9,18 @@ const sets: CredentialSet[] = [
 
 describe('matchCredentialSet', () => {
   it('matches a complete set, with or without its optional fields', () => {
-    expect(matchCredentialSet(sets, ['appKey', 'appSecret', 'accessToken', 'accessSecret'], 'user')?.name).toBe('oauth1');
+    expect(matchCredentialSet(sets, ['appKey', 'appSecret', 'accessToken', 'accessSecret'], 'user')?.name).toBe(
+      'oauth1',
+    );
     expect(matchCredentialSet(sets, ['clientId', 'accessToken', 'refreshToken'], 'user')?.name).toBe('oauth2');
-    expect(matchCredentialSet(sets, ['clientId', 'accessToken', 'refreshToken', 'clientSecret', 'expiresAt'], 'user')?.name).toBe('oauth2');
+    expect(
+      matchCredentialSet(sets, ['clientId', 'accessToken', 'refreshToken', 'clientSecret', 'expiresAt'], 'user')?.name,
+    ).toBe('oauth2');
   });
   it('refuses a mix of two kinds and an incomplete set', () => {
-    expect(matchCredentialSet(sets, ['appKey', 'appSecret', 'accessToken', 'accessSecret', 'refreshToken'], 'user')).toBeUndefined();
+    expect(
+      matchCredentialSet(sets, ['appKey', 'appSecret', 'accessToken', 'accessSecret', 'refreshToken'], 'user'),
+    ).toBeUndefined();
     expect(matchCredentialSet(sets, ['accessToken', 'refreshToken'], 'user')).toBeUndefined();
   });
   it('lets only Crier store managed fields', () => {

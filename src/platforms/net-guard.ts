@@ -50,7 +50,8 @@ function parseV6(text: string): bigint | null {
   const [left, right] = hex.split('::');
   const head = left ? left.split(':') : [];
   const tail = right === undefined ? [] : right ? right.split(':') : [];
-  const groups = right === undefined ? head : [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
+  const groups =
+    right === undefined ? head : [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
   if (groups.length !== 8) return null;
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }

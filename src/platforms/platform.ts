@@ -194,13 +194,7 @@ export interface PlatformAdapter {
   reconcile?(req: PublishRequest, account: AccountRef, ctx: AdapterContext): Promise<PublishResult | null>;
 }
 
-export type PlatformErrorKind =
-  | 'rate-limited'
-  | 'transient'
-  | 'reauth'
-  | 'permanent'
-  | 'ambiguous'
-  | 'not-applicable';
+export type PlatformErrorKind = 'rate-limited' | 'transient' | 'reauth' | 'permanent' | 'ambiguous' | 'not-applicable';
 
 /** The closed set of failures an adapter may report. `message` must never contain a secret. */
 export abstract class PlatformError extends Error {

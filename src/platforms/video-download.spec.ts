@@ -178,9 +178,9 @@ describe('downloadVideo', () => {
 
   it('removes the file when the caller fails', async () => {
     const url = source.serve('/c.mp4', { bytes: Buffer.alloc(10) });
-    await expect(
-      withDownloadedVideo(url, opts(), () => Promise.reject(new Error('upload broke'))),
-    ).rejects.toThrow('upload broke');
+    await expect(withDownloadedVideo(url, opts(), () => Promise.reject(new Error('upload broke')))).rejects.toThrow(
+      'upload broke',
+    );
     expect(await leftovers()).toEqual([]);
   });
 });

@@ -85,7 +85,10 @@ const BY_EXTENSION: Record<string, string> = {
 const GENERIC_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
 
 function mediaType(header: unknown, url: URL): string {
-  const declared = String(header ?? '').split(';')[0].trim().toLowerCase();
+  const declared = String(header ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (!GENERIC_TYPES.has(declared)) return declared;
   const ext = path.extname(url.pathname).slice(1).toLowerCase();
   return BY_EXTENSION[ext] ?? declared;

@@ -18,7 +18,8 @@ export class PostsController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    if (key !== undefined && (key.length === 0 || key.length > 255)) throw new BadInput('Idempotency-Key must be 1-255 characters');
+    if (key !== undefined && (key.length === 0 || key.length > 255))
+      throw new BadInput('Idempotency-Key must be 1-255 characters');
     const { status, body } = await this.posts.create(dto, key);
     res.status(status);
     return body;

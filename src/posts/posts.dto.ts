@@ -38,7 +38,10 @@ export class CreatePostDto {
   @IsUUID('all', { each: true, message: 'accountIds must contain account ids' })
   accountIds!: string[];
 
-  @ApiPropertyOptional({ example: '2026-12-01T09:00:00+01:00', description: 'ISO-8601 with offset, or local time with timezone' })
+  @ApiPropertyOptional({
+    example: '2026-12-01T09:00:00+01:00',
+    description: 'ISO-8601 with offset, or local time with timezone',
+  })
   @IsOptional()
   @IsString()
   scheduledAt?: string;

@@ -85,14 +85,22 @@ export class PostsRepository {
     if (f.to) q = q.where('scheduled_at', '<', f.to);
     if (f.after) {
       const { createdAt, id } = f.after;
-      q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
+      );
     }
     return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
   }
 
   async deliveriesOfPosts(postIds: readonly string[]): Promise<DeliveryRow[]> {
     if (postIds.length === 0) return [];
-    return this.db.selectFrom('deliveries').selectAll().where('post_id', 'in', postIds).orderBy('created_at').orderBy('id').execute();
+    return this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('post_id', 'in', postIds)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
   }
 
   async findDelivery(id: string): Promise<DeliveryRow | undefined> {
@@ -120,7 +128,11 @@ export class PostsRepository {
    * so no later run sends it again. Part 1 also sets `remote_id`/`remote_url`. The part settles any doubt: the
    * next part starts unambiguous.
    */
-  async appendThreadPart(id: string, remoteId: string, first: { remoteUrl: string | null } | null): Promise<DeliveryRow | undefined> {
+  async appendThreadPart(
+    id: string,
+    remoteId: string,
+    first: { remoteUrl: string | null } | null,
+  ): Promise<DeliveryRow | undefined> {
     return this.db
       .updateTable('deliveries')
       .set({
@@ -178,7 +190,10 @@ export class PostsRepository {
       .execute();
   }
 
-  async cancelNotStarted(filter: { postId?: string; accountId?: string }, reason: string | null): Promise<DeliveryRow[]> {
+  async cancelNotStarted(
+    filter: { postId?: string; accountId?: string },
+    reason: string | null,
+  ): Promise<DeliveryRow[]> {
     if (!filter.postId && !filter.accountId) throw new Error('cancelNotStarted needs a post or an account');
     let q = this.db
       .updateTable('deliveries')
@@ -198,14 +213,22 @@ export class PostsRepository {
         .where('status', 'in', NOT_STARTED)
         .returningAll()
         .execute();
-      if (moved.length > 0) await tx.updateTable('posts').set({ scheduled_at: at, updated_at: new Date() }).where('id', '=', postId).execute();
+      if (moved.length > 0)
+        await tx
+          .updateTable('posts')
+          .set({ scheduled_at: at, updated_at: new Date() })
+          .where('id', '=', postId)
+          .execute();
       return moved;
     });
   }
 
   /** Runnable deliveries, oldest first, for the missing-job sweep. */
   async runnable(limit: number, afterId?: string): Promise<DeliveryRow[]> {
-    let q = this.db.selectFrom('deliveries').selectAll().where('status', 'in', [...RUNNABLE, 'publishing']);
+    let q = this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('status', 'in', [...RUNNABLE, 'publishing']);
     if (afterId) q = q.where('id', '>', afterId);
     return q.orderBy('id').limit(limit).execute();
   }
@@ -269,7 +292,12 @@ export class PostsRepository {
   async refreshPostStatus(postId: string, tx: Executor = this.db): Promise<PostStatus> {
     const rows = await tx.selectFrom('deliveries').select('status').where('post_id', '=', postId).execute();
     const status = derivePostStatus(rows.map((r) => r.status as DeliveryStatus));
-    await tx.updateTable('posts').set({ status, updated_at: new Date() }).where('id', '=', postId).where('status', '!=', status).execute();
+    await tx
+      .updateTable('posts')
+      .set({ status, updated_at: new Date() })
+      .where('id', '=', postId)
+      .where('status', '!=', status)
+      .execute();
     return status;
   }
 
@@ -311,7 +339,12 @@ export class PostsRepository {
   }
 
   async attemptsOf(deliveryId: string) {
-    return this.db.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id').execute();
+    return this.db
+      .selectFrom('delivery_attempts')
+      .selectAll()
+      .where('delivery_id', '=', deliveryId)
+      .orderBy('id')
+      .execute();
   }
 
   async findIdempotencyKey(key: string) {

@@ -73,7 +73,8 @@ export class PostsService {
     for (const [key, value] of Object.entries(input.overrides ?? {})) {
       if (!ids.includes(key)) throw new BadInput(`overrides.${key} is not one of accountIds`);
       const text = (value as { text?: unknown } | null)?.text;
-      if (typeof text !== 'string' || text.trim() === '') throw new BadInput(`overrides.${key}.text must be a non-empty string`);
+      if (typeof text !== 'string' || text.trim() === '')
+        throw new BadInput(`overrides.${key}.text must be a non-empty string`);
     }
     if ((input.articleId === undefined) === (input.text === undefined)) {
       throw new BadInput('give exactly one of articleId or text');
@@ -82,7 +83,13 @@ export class PostsService {
     const accounts = await this.loadAccounts(ids);
     const deliveries = await this.planDeliveries(accounts, article, input);
 
-    const post = { id: randomUUID(), articleId: article?.id ?? null, text: input.text ?? null, scheduledAt, timezone: input.timezone ?? null };
+    const post = {
+      id: randomUUID(),
+      articleId: article?.id ?? null,
+      text: input.text ?? null,
+      scheduledAt,
+      timezone: input.timezone ?? null,
+    };
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     const created = await this.repo.transaction(async (tx) => {
       if (idempotencyKey !== undefined && !(await this.repo.reserveIdempotencyKey(tx, idempotencyKey, requestHash))) {
@@ -97,7 +104,10 @@ export class PostsService {
     if (idempotencyKey !== undefined) {
       await this.repo.transaction((tx) => this.repo.saveIdempotentResponse(tx, idempotencyKey, 201, body));
     }
-    await this.enqueue(body.deliveries.filter((d) => d.status === 'scheduled'), scheduledAt);
+    await this.enqueue(
+      body.deliveries.filter((d) => d.status === 'scheduled'),
+      scheduledAt,
+    );
     return { status: 201, body };
   }
 
@@ -108,7 +118,12 @@ export class PostsService {
     const deliveries = await this.repo.deliveriesOfPosts(page.map((p) => p.id));
     const last = page.at(-1);
     return {
-      items: page.map((p) => postView(p, deliveries.filter((d) => d.post_id === p.id))),
+      items: page.map((p) =>
+        postView(
+          p,
+          deliveries.filter((d) => d.post_id === p.id),
+        ),
+      ),
       nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
     };
   }
@@ -150,7 +165,10 @@ export class PostsService {
       next_attempt_at: now,
       ambiguous: d.ambiguous && canCheck,
     });
-    if (!row) throw new Conflict(`delivery ${id} is ${d.status}; only failed, unconfirmed or cancelled deliveries can be retried`);
+    if (!row)
+      throw new Conflict(
+        `delivery ${id} is ${d.status}; only failed, unconfirmed or cancelled deliveries can be retried`,
+      );
     await this.repo.refreshPostStatus(row.post_id);
     await this.queues.ensureJob(row, now);
     return deliveryView(row);
@@ -202,7 +220,11 @@ export class PostsService {
    * the same function previews use, with the template of the request (feeds), else the account's, else the
    * platform's default.
    */
-  private async planDeliveries(accounts: AccountRow[], article: ArticleRow | null, input: CreatePostInput): Promise<NewDelivery[]> {
+  private async planDeliveries(
+    accounts: AccountRow[],
+    article: ArticleRow | null,
+    input: CreatePostInput,
+  ): Promise<NewDelivery[]> {
     const composeFor = accounts.filter((acc) => (input.overrides?.[acc.id]?.text ?? input.text) === undefined);
     const targets = composeFor.map((acc) => {
       const adapter = getAdapter(acc.platform as PlatformId);
@@ -217,7 +239,8 @@ export class PostsService {
         thread: acc.settings.thread === 'true',
       };
     });
-    const composed = article && targets.length > 0 ? await this.articles.compose(ArticlesService.composable(article), targets) : [];
+    const composed =
+      article && targets.length > 0 ? await this.articles.compose(ArticlesService.composable(article), targets) : [];
     const texts = new Map(composeFor.map((acc, i) => [acc.id, composed[i]]));
     return accounts.map((acc) => {
       const c = texts.get(acc.id);
@@ -228,7 +251,12 @@ export class PostsService {
     });
   }
 
-  private planDelivery(acc: AccountRow, article: ArticleRow | null, input: CreatePostInput, composedText: string | undefined): NewDelivery {
+  private planDelivery(
+    acc: AccountRow,
+    article: ArticleRow | null,
+    input: CreatePostInput,
+    composedText: string | undefined,
+  ): NewDelivery {
     const adapter = getAdapter(acc.platform as PlatformId);
     const remote = (acc.remote as RemoteAccount | null) ?? null;
     const userText = input.overrides?.[acc.id]?.text ?? input.text;
@@ -246,7 +274,14 @@ export class PostsService {
     }
     const notApplicable = adapter.notApplicable?.(article ? publishArticle(article) : null) ?? null;
     if (notApplicable) {
-      return { id: randomUUID(), accountId: acc.id, platform: acc.platform, status: 'skipped', text, error: notApplicable };
+      return {
+        id: randomUUID(),
+        accountId: acc.id,
+        platform: acc.platform,
+        status: 'skipped',
+        text,
+        error: notApplicable,
+      };
     }
     const held = acc.status === 'reauth_required';
     return {

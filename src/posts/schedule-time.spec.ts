@@ -7,7 +7,9 @@ describe('resolveScheduledAt', () => {
   it('is now when omitted', () => expect(resolveScheduledAt(undefined, undefined, now)).toBe(now));
 
   it('honours an explicit offset whatever the timezone says', () => {
-    expect(iso(resolveScheduledAt('2026-07-01T09:00:00+02:00', 'America/New_York', now))).toBe('2026-07-01T07:00:00.000Z');
+    expect(iso(resolveScheduledAt('2026-07-01T09:00:00+02:00', 'America/New_York', now))).toBe(
+      '2026-07-01T07:00:00.000Z',
+    );
     expect(iso(resolveScheduledAt('2026-07-01T09:00:00Z', undefined, now))).toBe('2026-07-01T09:00:00.000Z');
   });
 

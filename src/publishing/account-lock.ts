@@ -32,9 +32,12 @@ export class AccountLock {
     const token = randomUUID();
     const ok = await this.redis.set(key, token, 'PX', this.ttlMs, 'NX');
     if (ok !== 'OK') return null;
-    const renew = setInterval(() => {
-      this.redis.eval(EXTEND, 1, key, token, String(this.ttlMs)).catch(() => undefined);
-    }, Math.max(200, Math.floor(this.ttlMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.redis.eval(EXTEND, 1, key, token, String(this.ttlMs)).catch(() => undefined);
+      },
+      Math.max(200, Math.floor(this.ttlMs / 3)),
+    );
     renew.unref();
     return {
       release: async () => {

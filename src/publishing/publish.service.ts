@@ -66,7 +66,8 @@ export class PublishService {
     if (!d) return done('delivery no longer exists');
     if (d.status === 'publishing') {
       const lock = d.account_id ? await this.locks.acquire(d.account_id) : null;
-      if (d.account_id && !lock) return later(new Date(Date.now() + 1000), 'the account is still locked by its last publisher');
+      if (d.account_id && !lock)
+        return later(new Date(Date.now() + 1000), 'the account is still locked by its last publisher');
       try {
         const recovered = await this.recoverInterrupted(d);
         if (!recovered) return done('delivery changed meanwhile');
@@ -77,7 +78,8 @@ export class PublishService {
     }
     if (!RUNNABLE.includes(d.status as DeliveryStatus)) return done(`delivery is ${d.status}`);
     const now = new Date();
-    if (new Date(d.next_attempt_at).getTime() > now.getTime() + 1000) return later(new Date(d.next_attempt_at), 'not due yet');
+    if (new Date(d.next_attempt_at).getTime() > now.getTime() + 1000)
+      return later(new Date(d.next_attempt_at), 'not due yet');
 
     const account = d.account_id ? await this.accountsRepo.find(d.account_id) : undefined;
     if (!account) {
@@ -85,7 +87,10 @@ export class PublishService {
       return done('account deleted');
     }
     if (account.status !== 'active') {
-      const reason = account.status === 'disabled' ? 'account is disabled' : `account needs re-authentication: ${account.status_reason ?? ''}`;
+      const reason =
+        account.status === 'disabled'
+          ? 'account is disabled'
+          : `account needs re-authentication: ${account.status_reason ?? ''}`;
       await this.finish(d, ['scheduled', 'retrying'], { status: 'held', error: reason });
       return done('account not active');
     }
@@ -126,13 +131,17 @@ export class PublishService {
    */
   private async wakeNext(accountId: string, afterId: string): Promise<void> {
     const now = new Date();
-    const next = (await this.posts.nextDueOfAccount(accountId, afterId, now)) ?? (await this.posts.nextUpcomingOfAccount(accountId, afterId));
+    const next =
+      (await this.posts.nextDueOfAccount(accountId, afterId, now)) ??
+      (await this.posts.nextUpcomingOfAccount(accountId, afterId));
     if (!next) return;
     const runAt = new Date(Math.max(now.getTime(), new Date(next.next_attempt_at).getTime()));
     // The next one may be parking right now (its job still active, about to move to the delayed set): the mark
     // tells it to come straight back once it has (see consumeWake).
     if (runAt <= now) await this.redis.set(this.wakeKey(next.id), '1', 'PX', 120_000);
-    await this.queues.ensureJob(next, runAt, { front: true }).catch((e: Error) => this.log.warn(`could not wake ${next.id}: ${e.message}`));
+    await this.queues
+      .ensureJob(next, runAt, { front: true })
+      .catch((e: Error) => this.log.warn(`could not wake ${next.id}: ${e.message}`));
   }
 
   /** True once if the delivery was woken while it was parking. */
@@ -189,18 +198,32 @@ export class PublishService {
       };
       const sent = await this.send(d, adapter, partReq, ref, ctx);
       if ('outcome' in sent) return sent.outcome;
-      const next = await this.posts.appendThreadPart(d.id, sent.result.remoteId, k === 0 ? { remoteUrl: sent.result.remoteUrl } : null);
+      const next = await this.posts.appendThreadPart(
+        d.id,
+        sent.result.remoteId,
+        k === 0 ? { remoteUrl: sent.result.remoteUrl } : null,
+      );
       if (!next) return done('delivery changed meanwhile');
       d = next;
     }
-    return this.published(d, { remoteId: d.remote_id as string, remoteUrl: d.remote_url }, `thread of ${parts.length} parts published`);
+    return this.published(
+      d,
+      { remoteId: d.remote_id as string, remoteUrl: d.remote_url },
+      `thread of ${parts.length} parts published`,
+    );
   }
 
   /**
    * One publish call (one post, or one part of a thread) with its attempt-log row: the result on success, else
    * the job's outcome, the delivery already moved to its status.
    */
-  private async send(d: DeliveryRow, adapter: PlatformAdapter, req: PublishRequest, ref: AccountRef, ctx: AdapterContext): Promise<Sent> {
+  private async send(
+    d: DeliveryRow,
+    adapter: PlatformAdapter,
+    req: PublishRequest,
+    ref: AccountRef,
+    ctx: AdapterContext,
+  ): Promise<Sent> {
     // An earlier attempt may have posted: settle that before sending again (idempotency key, else reconcile).
     if (d.ambiguous && !this.idempotencyCovers(adapter, req)) {
       const settled = await this.settleAmbiguous(d, adapter, req, ref, ctx, null);
@@ -215,7 +238,11 @@ export class PublishService {
     } catch (e) {
       const err = asPlatformError(e);
       const message = redact(err.message, Object.values(ref.credentials));
-      await this.posts.finishAttempt(logId, { outcome: err.kind, statusCode: err.statusCode, error: partLabel(d) + message });
+      await this.posts.finishAttempt(logId, {
+        outcome: err.kind,
+        statusCode: err.statusCode,
+        error: partLabel(d) + message,
+      });
       if (err.kind === 'ambiguous') {
         return (
           (await this.settleAmbiguous(d, adapter, req, ref, ctx, message)) ?? {
@@ -236,7 +263,11 @@ export class PublishService {
         const waitMs = err instanceof RateLimitedError ? err.retryAfterMs : this.config.retryBaseMs;
         const until = new Date(Date.now() + Math.max(1000, waitMs));
         await this.accountsRepo.setRateLimitedUntil(d.account_id as string, until);
-        await this.finish(d, ['publishing'], { status: 'retrying', next_attempt_at: until, error: `${partLabel(d)}rate limited: ${raw}` });
+        await this.finish(d, ['publishing'], {
+          status: 'retrying',
+          next_attempt_at: until,
+          error: `${partLabel(d)}rate limited: ${raw}`,
+        });
         this.metrics.retried.inc({ platform: p, reason: 'rate-limited' });
         return later(until, 'rate limited');
       }
@@ -302,7 +333,11 @@ export class PublishService {
     const attempts = d.attempts + 1;
     const message = partLabel(d) + raw;
     if (attempts >= this.config.maxAttempts) {
-      await this.finish(d, ['publishing'], { status: 'failed', attempts, error: `${partLabel(d)}gave up after ${attempts} attempts: ${raw}` });
+      await this.finish(d, ['publishing'], {
+        status: 'failed',
+        attempts,
+        error: `${partLabel(d)}gave up after ${attempts} attempts: ${raw}`,
+      });
       this.metrics.failed.inc({ platform: d.platform, status: 'failed' });
       return done('failed after retries');
     }
@@ -323,16 +358,27 @@ export class PublishService {
       error: null,
     });
     this.metrics.published.inc({ platform: d.platform });
-    this.metrics.lateness.observe({ platform: d.platform }, Math.max(0, (now.getTime() - new Date(d.scheduled_at).getTime()) / 1000));
+    this.metrics.lateness.observe(
+      { platform: d.platform },
+      Math.max(0, (now.getTime() - new Date(d.scheduled_at).getTime()) / 1000),
+    );
     return done(note);
   }
 
   private async unconfirmed(d: DeliveryRow, error: string): Promise<void> {
-    await this.finish(d, ['publishing'], { status: 'unconfirmed', attempts: d.attempts + 1, error: partLabel(d) + error });
+    await this.finish(d, ['publishing'], {
+      status: 'unconfirmed',
+      attempts: d.attempts + 1,
+      error: partLabel(d) + error,
+    });
     this.metrics.failed.inc({ platform: d.platform, status: 'unconfirmed' });
   }
 
-  private async finish(d: DeliveryRow, from: DeliveryStatus[], patch: Parameters<PostsRepository['transition']>[2]): Promise<void> {
+  private async finish(
+    d: DeliveryRow,
+    from: DeliveryStatus[],
+    patch: Parameters<PostsRepository['transition']>[2],
+  ): Promise<void> {
     await this.posts.transition(d.id, from, patch);
     await this.posts.refreshPostStatus(d.post_id);
   }

@@ -44,7 +44,13 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
   /** Returns how many jobs were restored. */
   async sweepOnce(): Promise<number> {
     const lockKey = `${this.config.queuePrefix}:lock:sweep`;
-    const got = await this.redis.set(lockKey, String(process.pid), 'PX', Math.max(2000, this.config.sweepSeconds * 900), 'NX');
+    const got = await this.redis.set(
+      lockKey,
+      String(process.pid),
+      'PX',
+      Math.max(2000, this.config.sweepSeconds * 900),
+      'NX',
+    );
     if (got !== 'OK') return 0;
     // A `publishing` row older than this has lost its worker (the job lock and the account lock both expired).
     const staleBefore = Date.now() - (this.config.jobLockMs * 2 + this.config.httpTimeoutMs * 4);

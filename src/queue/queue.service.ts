@@ -23,10 +23,7 @@ export interface QueueCounts {
 export class QueueService implements OnModuleDestroy {
   readonly queues: ReadonlyMap<PlatformId, Queue<PublishJobData>>;
 
-  constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(REDIS) connection: Redis,
-  ) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(REDIS) connection: Redis) {
     this.queues = new Map(
       ADAPTERS.map(({ id: p }) => [
         p,
@@ -51,7 +48,11 @@ export class QueueService implements OnModuleDestroy {
    * removed first (BullMQ ignores an add whose id exists); a waiting or delayed one is moved; an active one is
    * left alone (its handler re-reads the row).
    */
-  async ensureJob(delivery: { id: string; platform: string }, runAt: Date, opts: { front?: boolean } = {}): Promise<void> {
+  async ensureJob(
+    delivery: { id: string; platform: string },
+    runAt: Date,
+    opts: { front?: boolean } = {},
+  ): Promise<void> {
     const queue = this.queue(delivery.platform as PlatformId);
     const jobId = publishJobId(delivery.id);
     const delay = Math.max(0, runAt.getTime() - Date.now());

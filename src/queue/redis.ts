@@ -9,7 +9,12 @@ export function createRedis(url: string, name: string): Redis {
 
 /** Fails with a clear sentence when Redis does not answer within `timeoutMs`. */
 export async function assertRedisReachable(url: string, timeoutMs = 5000): Promise<void> {
-  const probe = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  const probe = new IORedis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();

@@ -54,9 +54,7 @@ describe('rumble video download', () => {
   });
 
   it('refuses a video URL that is not http(s) before any request', async () => {
-    const e = await caught(() =>
-      bed.adapter.publish(videoRequest('file:///etc/passwd'), rumbleAccount(bed.fake), CTX),
-    );
+    const e = await caught(() => bed.adapter.publish(videoRequest('file:///etc/passwd'), rumbleAccount(bed.fake), CTX));
     expectKind(e, 'permanent');
     expect(bed.fake.requests).toHaveLength(0);
   });

@@ -171,9 +171,7 @@ describe('x OAuth 2.0 refresh', () => {
   it('a wrong client secret is reauth', async () => {
     await start();
     const credentials = { ...fake.oauth2Credentials(-1), clientSecret: 'not-the-client-secret' };
-    const e = await caught(() =>
-      adapter.publish(publishRequest(), fake.account('oauth2', { credentials }), CTX),
-    );
+    const e = await caught(() => adapter.publish(publishRequest(), fake.account('oauth2', { credentials }), CTX));
     expectKind(e, 'reauth');
     expect(e.message).not.toContain('not-the-client-secret');
   });

@@ -202,7 +202,8 @@ describe('x specifics', () => {
       expect(accepted(['appKey', 'appSecret', 'accessToken', 'accessSecret', 'refreshToken'])).toBe(false);
       expect(accepted(['accessToken', 'refreshToken'])).toBe(false);
       for (const set of adapter.credentialSets!) {
-        for (const f of [...set.fields, ...(set.optional ?? [])]) expect(adapter.credentialFields.map((c) => c.name)).toContain(f);
+        for (const f of [...set.fields, ...(set.optional ?? [])])
+          expect(adapter.credentialFields.map((c) => c.name)).toContain(f);
       }
       const visible = adapter.credentialFields.filter((f) => !f.secret).map((f) => f.name);
       expect(visible.sort()).toEqual(['clientId', 'expiresAt']);

@@ -13,7 +13,10 @@ const MAIN = path.resolve(__dirname, '../../dist/main.js');
 
 /** Runs dist/main.js with exactly `env`; resolves with its exit code and output, or leaves it running. */
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
@@ -68,7 +71,10 @@ describe('start-up', () => {
     prefixes.push(env.CRIER_QUEUE_PREFIX);
     const first = run(env);
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, { timeoutMs: 60_000, what: 'first start' });
+    await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, {
+      timeoutMs: 60_000,
+      what: 'first start',
+    });
     const secrets = JSON.parse(readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as { apiToken: string };
     expect(first.output()).toContain(secrets.apiToken);
     expect(first.output()).toContain('/docs');
@@ -76,15 +82,26 @@ describe('start-up', () => {
     const created = await request(url)
       .post('/api/v1/accounts')
       .set('Authorization', `Bearer ${secrets.apiToken}`)
-      .send({ platform: 'telegram', name: 'kept', credentials: { botToken: '1:kept-token-value' }, settings: { chatId: '-1001' } })
+      .send({
+        platform: 'telegram',
+        name: 'kept',
+        credentials: { botToken: '1:kept-token-value' },
+        settings: { chatId: '-1001' },
+      })
       .expect(201);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
     const second = run(env);
-    await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, { timeoutMs: 60_000, what: 'second start' });
+    await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, {
+      timeoutMs: 60_000,
+      what: 'second start',
+    });
     expect(second.output()).not.toContain(secrets.apiToken);
-    const again = await request(url).get(`/api/v1/accounts/${created.body.id}`).set('Authorization', `Bearer ${secrets.apiToken}`).expect(200);
+    const again = await request(url)
+      .get(`/api/v1/accounts/${created.body.id}`)
+      .set('Authorization', `Bearer ${secrets.apiToken}`)
+      .expect(200);
     expect(again.body.name).toBe('kept');
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

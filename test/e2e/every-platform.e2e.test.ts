@@ -84,8 +84,17 @@ describe('every platform', () => {
   it('publishes a text article everywhere but the video platforms, which skip it at once', async () => {
     const api = crier.api();
     const article = await createArticle(api);
-    const res = await api.post('/api/v1/posts').send({ articleId: article.id, accountIds: Object.values(accounts) }).expect(201);
-    const deliveries = res.body.deliveries as Array<{ id: string; platform: string; status: string; text: string; error: string | null }>;
+    const res = await api
+      .post('/api/v1/posts')
+      .send({ articleId: article.id, accountIds: Object.values(accounts) })
+      .expect(201);
+    const deliveries = res.body.deliveries as Array<{
+      id: string;
+      platform: string;
+      status: string;
+      text: string;
+      error: string | null;
+    }>;
     expect(deliveries).toHaveLength(10);
 
     for (const video of ['gabtv', 'rumble']) {
@@ -95,8 +104,18 @@ describe('every platform', () => {
     }
     const text = deliveries.filter((d) => d.platform !== 'gabtv' && d.platform !== 'rumble');
     for (const d of text) {
-      const done = await waitForDelivery(api, res.body.id, d.id, ['published', 'failed', 'held', 'unconfirmed'], 30_000);
-      expect({ platform: d.platform, status: done.status, error: done.error }).toEqual({ platform: d.platform, status: 'published', error: null });
+      const done = await waitForDelivery(
+        api,
+        res.body.id,
+        d.id,
+        ['published', 'failed', 'held', 'unconfirmed'],
+        30_000,
+      );
+      expect({ platform: d.platform, status: done.status, error: done.error }).toEqual({
+        platform: d.platform,
+        status: 'published',
+        error: null,
+      });
       expect(done.remoteId).toEqual(expect.any(String));
       expect(done.remoteUrl).toEqual(expect.any(String));
     }
@@ -116,9 +135,18 @@ describe('every platform', () => {
     const api = crier.api();
     const video = videos.serveRandom('/clip.mp4', 300_000);
     const article = await createArticle(api, { videoUrl: video.url, title: 'Council meeting in full' });
-    const res = await api.post('/api/v1/posts').send({ articleId: article.id, accountIds: [accounts.rumble, accounts.gabtv] }).expect(201);
+    const res = await api
+      .post('/api/v1/posts')
+      .send({ articleId: article.id, accountIds: [accounts.rumble, accounts.gabtv] })
+      .expect(201);
     for (const d of res.body.deliveries as Array<{ id: string }>) {
-      const done = await waitForDelivery(api, res.body.id, d.id, ['published', 'failed', 'held', 'unconfirmed'], 30_000);
+      const done = await waitForDelivery(
+        api,
+        res.body.id,
+        d.id,
+        ['published', 'failed', 'held', 'unconfirmed'],
+        30_000,
+      );
       expect({ status: done.status, error: done.error }).toEqual({ status: 'published', error: null });
     }
     expect(rumble.uploads).toHaveLength(1);
@@ -138,17 +166,27 @@ describe('every platform', () => {
       const account = await api.get(`/api/v1/accounts/${id}`).expect(200);
       const remote = account.body.remoteAccount ?? {};
       // Rumble documents no way to read the account: its probe only accepts or refuses the token.
-      if (platform !== 'rumble') expect({ platform, shown: Boolean(remote.username ?? remote.name) }).toEqual({ platform, shown: true });
+      if (platform !== 'rumble')
+        expect({ platform, shown: Boolean(remote.username ?? remote.name) }).toEqual({ platform, shown: true });
     }
   });
 
-  it('holds X posts over the account\'s daily cap until a slot frees, without sending them', async () => {
+  it("holds X posts over the account's daily cap until a slot frees, without sending them", async () => {
     const api = crier.api();
-    await api.patch(`/api/v1/accounts/${accounts.x}`).send({ settings: { maxPostsPerDay: '2' } }).expect(200);
+    await api
+      .patch(`/api/v1/accounts/${accounts.x}`)
+      .send({ settings: { maxPostsPerDay: '2' } })
+      .expect(200);
     const before = x.tweets.length; // the first test's post counts against the rolling 24 hours
-    const first = await api.post('/api/v1/posts').send({ text: 'Within the cap', accountIds: [accounts.x] }).expect(201);
+    const first = await api
+      .post('/api/v1/posts')
+      .send({ text: 'Within the cap', accountIds: [accounts.x] })
+      .expect(201);
     await waitForDelivery(api, first.body.id, first.body.deliveries[0].id, ['published']);
-    const over = await api.post('/api/v1/posts').send({ text: 'Over the cap', accountIds: [accounts.x] }).expect(201);
+    const over = await api
+      .post('/api/v1/posts')
+      .send({ text: 'Over the cap', accountIds: [accounts.x] })
+      .expect(201);
     const waiting = await waitForDelivery(api, over.body.id, over.body.deliveries[0].id, ['retrying']);
     expect(String(waiting.error)).toMatch(/daily cap of 2/);
     expect(new Date(String(waiting.nextAttemptAt)).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
@@ -160,7 +198,10 @@ describe('every platform', () => {
   it('shows the per-post cost of X on the platform listing and the account', async () => {
     const api = crier.api();
     const platforms = await api.get('/api/v1/platforms').expect(200);
-    expect(platforms.body.find((p: { id: string }) => p.id === 'x').pricing).toMatchObject({ perPostUsd: 0.015, perPostWithUrlUsd: 0.2 });
+    expect(platforms.body.find((p: { id: string }) => p.id === 'x').pricing).toMatchObject({
+      perPostUsd: 0.015,
+      perPostWithUrlUsd: 0.2,
+    });
     const account = await api.get(`/api/v1/accounts/${accounts.x}`).expect(200);
     expect(account.body.pricing).toMatchObject({ perPostWithUrlUsd: 0.2 });
     expect(account.body.credentials.appSecret).toMatch(/^••••/);

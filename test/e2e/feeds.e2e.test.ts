@@ -19,7 +19,13 @@ describe('feeds: new items are published once to every account of the feed, also
   let n = 0;
   const story = (over: Partial<TestItem> = {}): TestItem => {
     n++;
-    return { guid: `urn:e2e:${n}`, link: `https://news.example/2026/e2e-${n}`, title: `E2E story ${n}`, html: `<p>Body ${n}.</p>`, ...over };
+    return {
+      guid: `urn:e2e:${n}`,
+      link: `https://news.example/2026/e2e-${n}`,
+      title: `E2E story ${n}`,
+      html: `<p>Body ${n}.</p>`,
+      ...over,
+    };
   };
   const api = () => crier.api();
   const published = () => ({ tg: tg.messages.length, masto: masto.statuses.length });
@@ -29,7 +35,9 @@ describe('feeds: new items are published once to every account of the feed, also
     await waitFor(
       async () => {
         const res = await api().get(`/api/v1/feeds/${feedId}`);
-        return res.status === 200 && res.body.lastPolledAt !== null && new Date(res.body.lastPolledAt).getTime() > since;
+        return (
+          res.status === 200 && res.body.lastPolledAt !== null && new Date(res.body.lastPolledAt).getTime() > since
+        );
       },
       { timeoutMs: 20_000, what: `feed ${feedId} to be polled` },
     );
@@ -37,7 +45,11 @@ describe('feeds: new items are published once to every account of the feed, also
 
   beforeAll(async () => {
     stack = await E2EStack.create();
-    [tg, masto, server] = await Promise.all([TelegramFake.start(), MastodonFake.start({ flavour: 'mastodon' }), FeedServer.start()]);
+    [tg, masto, server] = await Promise.all([
+      TelegramFake.start(),
+      MastodonFake.start({ flavour: 'mastodon' }),
+      FeedServer.start(),
+    ]);
     crier = await stack.start('all', env);
     accountIds = [await createTelegramAccount(api(), tg), await createMastodonAccount(api(), masto)];
   });
@@ -50,7 +62,14 @@ describe('feeds: new items are published once to every account of the feed, also
   it('adds a feed, posts only what arrives after, each item once, and nothing again after a restart', async () => {
     const url = server.feed('/news.xml', 'rss', [story(), story()]);
     const created = await api().post('/api/v1/feeds').send({ url, accountIds, spacing: 1 }).expect(201);
-    expect(created.body).toMatchObject({ id: expect.any(String), url, kind: 'rss', accountIds, backfill: false, items: { seen: 2 } });
+    expect(created.body).toMatchObject({
+      id: expect.any(String),
+      url,
+      kind: 'rss',
+      accountIds,
+      backfill: false,
+      items: { seen: 2 },
+    });
     const feedId = created.body.id as string;
     await polledAfter(feedId, Date.now());
     expect(published()).toEqual({ tg: 0, masto: 0 });
@@ -58,7 +77,10 @@ describe('feeds: new items are published once to every account of the feed, also
     const a = story();
     const b = story({ link: 'https://news.example/2026/e2e-b?utm_source=rss&utm_medium=feed&id=9' });
     server.addItems('/news.xml', b, a);
-    await waitFor(() => published().tg === 2 && published().masto === 2, { timeoutMs: 30_000, what: 'two items on both fakes' });
+    await waitFor(() => published().tg === 2 && published().masto === 2, {
+      timeoutMs: 30_000,
+      what: 'two items on both fakes',
+    });
     for (const link of [a.link, 'https://news.example/2026/e2e-b?id=9']) {
       expect(tg.messages.filter((m) => m.text.includes(link))).toHaveLength(1);
       expect(masto.statuses.filter((s) => s.text.includes(link))).toHaveLength(1);
@@ -80,7 +102,10 @@ describe('feeds: new items are published once to every account of the feed, also
 
     const c = story();
     server.addItems('/news.xml', c);
-    await waitFor(() => published().tg === 3 && published().masto === 3, { timeoutMs: 30_000, what: 'the item added after the restart' });
+    await waitFor(() => published().tg === 3 && published().masto === 3, {
+      timeoutMs: 30_000,
+      what: 'the item added after the restart',
+    });
     await polledAfter(feedId, Date.now());
     expect(published()).toEqual({ tg: 3, masto: 3 });
 
@@ -88,21 +113,31 @@ describe('feeds: new items are published once to every account of the feed, also
     expect(items.body.filter((i: { status: string }) => i.status === 'scheduled')).toHaveLength(3);
     const posts = await api().get('/api/v1/posts?limit=100').expect(200);
     expect(posts.body.items).toHaveLength(3);
-    for (const p of posts.body.items) expect(p.deliveries.map((d: { accountId: string }) => d.accountId).sort()).toEqual([...accountIds].sort());
+    for (const p of posts.body.items)
+      expect(p.deliveries.map((d: { accountId: string }) => d.accountId).sort()).toEqual([...accountIds].sort());
   });
 
   it('Atom with backfill posts what is there; WordPress is detected and polled; GET lists, DELETE stops', async () => {
     const atomUrl = server.feed('/atom.xml', 'atom', [story(), story()]);
     const before = published();
-    const atom = await api().post('/api/v1/feeds').send({ url: atomUrl, accountIds: [accountIds[0]], backfill: true, spacing: 0 }).expect(201);
+    const atom = await api()
+      .post('/api/v1/feeds')
+      .send({ url: atomUrl, accountIds: [accountIds[0]], backfill: true, spacing: 0 })
+      .expect(201);
     expect(atom.body.kind).toBe('atom');
     await waitFor(() => tg.messages.length === before.tg + 2, { timeoutMs: 30_000, what: 'the backfilled items' });
 
     const wpUrl = server.feed('/wp-json/wp/v2/posts', 'wordpress', [story()]);
-    const wp = await api().post('/api/v1/feeds').send({ url: wpUrl, accountIds: [accountIds[1]] }).expect(201);
+    const wp = await api()
+      .post('/api/v1/feeds')
+      .send({ url: wpUrl, accountIds: [accountIds[1]] })
+      .expect(201);
     expect(wp.body).toMatchObject({ kind: 'wordpress', delay: 0, spacing: 120 });
     server.addItems('/wp-json/wp/v2/posts', story());
-    await waitFor(() => masto.statuses.length === before.masto + 1, { timeoutMs: 30_000, what: 'the new WordPress post' });
+    await waitFor(() => masto.statuses.length === before.masto + 1, {
+      timeoutMs: 30_000,
+      what: 'the new WordPress post',
+    });
 
     const list = await api().get('/api/v1/feeds').expect(200);
     expect(list.body.map((f: { id: string }) => f.id)).toEqual(expect.arrayContaining([atom.body.id, wp.body.id]));

@@ -19,7 +19,8 @@ describe('ambiguous publishes on Gab are reconciled by reading the account', () 
     await gab?.stop();
   });
 
-  const statusReads = () => gab.requests.filter((r) => r.method === 'GET' && /^\/api\/v1\/accounts\/[^/]+\/statuses$/.test(r.path));
+  const statusReads = () =>
+    gab.requests.filter((r) => r.method === 'GET' && /^\/api\/v1\/accounts\/[^/]+\/statuses$/.test(r.path));
 
   it('accepted, then the answer is lost: reconciled from the account statuses, published with that id, one status', async () => {
     const api = e2e.crier.api();
@@ -53,7 +54,8 @@ describe('ambiguous publishes on Gab are reconciled by reading the account', () 
     const accountId = await createMastodonAccount(api, gab, 'Gab');
     gab.failNext('POST /api/v1/statuses', {
       status: 502,
-      rawBody: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
+      rawBody:
+        '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
     });
 
     const text = 'Gab gateway hiccup, nothing stored the first time';

@@ -41,7 +41,9 @@ describe('ambiguous publishes on Mastodon and Truth Social', () => {
     expect(log).toHaveLength(2);
     expect(log[0]).toEqual(expect.objectContaining({ attempt: 1, outcome: 'transient', statusCode: null }));
     expect(String(log[0].error)).toMatch(/no answer after sending/);
-    expect(log[1]).toEqual(expect.objectContaining({ attempt: 2, outcome: 'published', remoteId: masto.statuses[0].id }));
+    expect(log[1]).toEqual(
+      expect.objectContaining({ attempt: 2, outcome: 'published', remoteId: masto.statuses[0].id }),
+    );
   });
 
   it('Truth Social answers {} twice: reconciled, resent with the same key, then held as reauth (restricted / sign-in IP)', async () => {
@@ -64,7 +66,9 @@ describe('ambiguous publishes on Mastodon and Truth Social', () => {
     const sends = truth.requestsTo('POST /api/v1/statuses');
     expect(sends).toHaveLength(2);
     expect(sends.map((r) => r.headers['idempotency-key'])).toEqual([deliveryId, deliveryId]);
-    const reads = truth.requests.filter((r) => r.method === 'GET' && /^\/api\/v1\/accounts\/[^/]+\/statuses$/.test(r.path));
+    const reads = truth.requests.filter(
+      (r) => r.method === 'GET' && /^\/api\/v1\/accounts\/[^/]+\/statuses$/.test(r.path),
+    );
     expect(reads.length).toBeGreaterThanOrEqual(1);
     expect(reads[0].at.getTime()).toBeGreaterThanOrEqual(sends[0].at.getTime());
     expect(reads[0].at.getTime()).toBeLessThanOrEqual(sends[1].at.getTime());

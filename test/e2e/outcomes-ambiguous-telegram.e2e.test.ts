@@ -47,7 +47,9 @@ describe('a Telegram send whose answer is lost is unconfirmed until the user dec
     expect(sends()).toHaveLength(1);
 
     const detail = await api.get(`/api/v1/deliveries/${deliveryId}`).expect(200);
-    expect(detail.body.attemptLog).toEqual([expect.objectContaining({ attempt: 1, outcome: 'ambiguous', statusCode: null })]);
+    expect(detail.body.attemptLog).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: 'ambiguous', statusCode: null }),
+    ]);
     const post = await api.get(`/api/v1/posts/${postId}`).expect(200);
     expect(post.body.status).toBe('failed');
   });

@@ -1,6 +1,13 @@
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
 import { TelegramFake, telegramError } from '../fakes/telegram.fake';
-import { attemptLog, createMastodonAccount, createTelegramAccount, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
+import {
+  attemptLog,
+  createMastodonAccount,
+  createTelegramAccount,
+  publishText,
+  useCrier,
+  waitForDelivery,
+} from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 
@@ -25,7 +32,10 @@ describe('a post the platform rejects fails at once with the platform reason', (
   it('Mastodon 422 "Validation failed: …": failed with that reason after one request', async () => {
     const api = e2e.crier.api();
     const accountId = await createMastodonAccount(api, masto);
-    masto.failNext('POST /api/v1/statuses', mastodonError(422, 'Validation failed: Text character limit of 500 exceeded'));
+    masto.failNext(
+      'POST /api/v1/statuses',
+      mastodonError(422, 'Validation failed: Text character limit of 500 exceeded'),
+    );
 
     const { postId, deliveryId } = await publishText(api, accountId, 'Mastodon says this is too long');
     const failed = await waitForDelivery(api, postId, deliveryId, ['failed']);
@@ -36,7 +46,9 @@ describe('a post the platform rejects fails at once with the platform reason', (
     expect(failed.remoteId).toBeNull();
     expect(masto.requestsTo('POST /api/v1/statuses')).toHaveLength(1);
     expect(masto.statuses).toHaveLength(0);
-    expect(await attemptLog(api, deliveryId)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'permanent', statusCode: 422 })]);
+    expect(await attemptLog(api, deliveryId)).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: 'permanent', statusCode: 422 }),
+    ]);
 
     // A problem with the post, not the account.
     const account = await api.get(`/api/v1/accounts/${accountId}`).expect(200);
@@ -57,7 +69,9 @@ describe('a post the platform rejects fails at once with the platform reason', (
     expect(failed.attempts).toBe(1);
     expect(tg.requests.filter((r) => r.path.endsWith('/sendMessage'))).toHaveLength(1);
     expect(tg.messages).toHaveLength(0);
-    expect(await attemptLog(api, deliveryId)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'permanent', statusCode: 400 })]);
+    expect(await attemptLog(api, deliveryId)).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: 'permanent', statusCode: 400 }),
+    ]);
 
     const account = await api.get(`/api/v1/accounts/${accountId}`).expect(200);
     expect(account.body.status).toBe('active');
@@ -67,7 +81,10 @@ describe('a post the platform rejects fails at once with the platform reason', (
     const api = e2e.crier.api();
     const tgId = await createTelegramAccount(api, tg);
     const mastoId = await createMastodonAccount(api, masto);
-    masto.failNext('POST /api/v1/statuses', mastodonError(422, 'Validation failed: Text character limit of 500 exceeded'));
+    masto.failNext(
+      'POST /api/v1/statuses',
+      mastodonError(422, 'Validation failed: Text character limit of 500 exceeded'),
+    );
 
     const text = 'One post, two channels, one of them refuses it';
     const { postId, deliveries } = await publishText(api, [tgId, mastoId], text);

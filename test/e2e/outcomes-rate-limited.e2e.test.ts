@@ -1,6 +1,13 @@
 import { MastodonFake } from '../fakes/mastodon.fake';
 import { TelegramFake, telegramError } from '../fakes/telegram.fake';
-import { attemptLog, createMastodonAccount, createTelegramAccount, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
+import {
+  attemptLog,
+  createMastodonAccount,
+  createTelegramAccount,
+  publishText,
+  useCrier,
+  waitForDelivery,
+} from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 

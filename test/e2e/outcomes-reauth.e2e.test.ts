@@ -1,6 +1,13 @@
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
 import { TelegramFake, telegramError } from '../fakes/telegram.fake';
-import { createMastodonAccount, createTelegramAccount, inSeconds, publishText, useCrier, waitForDelivery } from '../support/e2e-stack';
+import {
+  createMastodonAccount,
+  createTelegramAccount,
+  inSeconds,
+  publishText,
+  useCrier,
+  waitForDelivery,
+} from '../support/e2e-stack';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(90_000);
@@ -25,7 +32,9 @@ describe('an account the platform refuses holds its deliveries until a human fix
 
   /** Whether BullMQ keeps any job (pending or finished) under the delivery's job id. */
   async function telegramJobExists(deliveryId: string): Promise<boolean> {
-    return (await e2e.stack.redis.exists(`${e2e.stack.secrets.queuePrefix}:publish-telegram:delivery-${deliveryId}`)) === 1;
+    return (
+      (await e2e.stack.redis.exists(`${e2e.stack.secrets.queuePrefix}:publish-telegram:delivery-${deliveryId}`)) === 1
+    );
   }
 
   it('Telegram 401: held, account reauth_required, a later delivery held unsent; PATCH credentials resumes both once', async () => {
@@ -53,19 +62,28 @@ describe('an account the platform refuses holds its deliveries until a human fix
     // A held delivery keeps no job (the fix gives it one back), so nothing is left that could send it. (Without the
     // removal the job would sit delayed, then stay among the completed ones: its key would exist either way.)
     expect(await telegramJobExists(first.deliveryId)).toBe(true); // the key format is right: the running job's own
-    await waitFor(async () => !(await telegramJobExists(second.deliveryId)), { timeoutMs: 10_000, what: "the held delivery's job to be removed" });
+    await waitFor(async () => !(await telegramJobExists(second.deliveryId)), {
+      timeoutMs: 10_000,
+      what: "the held delivery's job to be removed",
+    });
     const stillHeld = await api.get(`/api/v1/posts/${second.postId}`).expect(200);
     expect(stillHeld.body.deliveries[0].status).toBe('held');
     expect(tg.requests.filter((r) => r.path.endsWith('/sendMessage'))).toHaveLength(1);
     expect(tg.messages).toHaveLength(0);
 
     // The human fix: the same (valid) token again.
-    const patched = await api.patch(`/api/v1/accounts/${accountId}`).send({ credentials: { botToken: tg.botToken } }).expect(200);
+    const patched = await api
+      .patch(`/api/v1/accounts/${accountId}`)
+      .send({ credentials: { botToken: tg.botToken } })
+      .expect(200);
     expect(patched.body.status).toBe('active');
 
     const a = await waitForDelivery(api, first.postId, first.deliveryId, ['published']);
     const b = await waitForDelivery(api, second.postId, second.deliveryId, ['published']);
-    expect(tg.messages.map((m) => m.text).sort()).toEqual(['First post: the bot token is refused', 'Second post: scheduled a little later']);
+    expect(tg.messages.map((m) => m.text).sort()).toEqual([
+      'First post: the bot token is refused',
+      'Second post: scheduled a little later',
+    ]);
     expect(a.remoteId).toBe(String(tg.messages.find((m) => m.text.startsWith('First'))?.messageId));
     expect(b.remoteId).toBe(String(tg.messages.find((m) => m.text.startsWith('Second'))?.messageId));
     expect(a.error).toBeNull();
@@ -93,7 +111,10 @@ describe('an account the platform refuses holds its deliveries until a human fix
     expect(masto.statuses).toHaveLength(0);
 
     // Fixed by new credentials: published once with the same Idempotency-Key.
-    await api.patch(`/api/v1/accounts/${accountId}`).send({ credentials: { accessToken: masto.accessToken } }).expect(200);
+    await api
+      .patch(`/api/v1/accounts/${accountId}`)
+      .send({ credentials: { accessToken: masto.accessToken } })
+      .expect(200);
     const done = await waitForDelivery(api, postId, deliveryId, ['published']);
     expect(masto.statuses).toHaveLength(1);
     expect(done.remoteId).toBe(masto.statuses[0].id);

@@ -1,6 +1,13 @@
 import { MastodonFake } from '../fakes/mastodon.fake';
 import { TelegramFake } from '../fakes/telegram.fake';
-import { createArticle, createMastodonAccount, createTelegramAccount, inSeconds, useCrier, waitForDelivery } from '../support/e2e-stack';
+import {
+  createArticle,
+  createMastodonAccount,
+  createTelegramAccount,
+  inSeconds,
+  useCrier,
+  waitForDelivery,
+} from '../support/e2e-stack';
 
 jest.setTimeout(60_000);
 
@@ -24,7 +31,10 @@ describe('an article scheduled over REST is published once to Telegram and Masto
     const article = await createArticle(api);
     const at = inSeconds(2);
 
-    const created = await api.post('/api/v1/posts').send({ articleId: article.id, accountIds: [tgId, mastoId], scheduledAt: at }).expect(201);
+    const created = await api
+      .post('/api/v1/posts')
+      .send({ articleId: article.id, accountIds: [tgId, mastoId], scheduledAt: at })
+      .expect(201);
     expect(created.body.status).toBe('scheduled');
     expect(created.body.deliveries).toHaveLength(2);
     for (const d of created.body.deliveries) {
@@ -45,7 +55,8 @@ describe('an article scheduled over REST is published once to Telegram and Masto
     expect(masto.statuses[0].text).toBe(mDelivery.text);
     expect(masto.statuses[0].idempotencyKey).toBe(mDelivery.id);
     const scheduled = new Date(at).getTime();
-    for (const d of [tgDone, mDone]) expect(new Date(String(d.publishedAt)).getTime()).toBeGreaterThanOrEqual(scheduled);
+    for (const d of [tgDone, mDone])
+      expect(new Date(String(d.publishedAt)).getTime()).toBeGreaterThanOrEqual(scheduled);
 
     expect(tgDone.remoteId).toBe(String(tg.messages[0].messageId));
     expect(tgDone.remoteUrl).toBe(`https://t.me/crier_test/${tg.messages[0].messageId}`);

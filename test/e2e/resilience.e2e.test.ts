@@ -1,7 +1,14 @@
 import { MastodonFake } from '../fakes/mastodon.fake';
 import { TelegramFake } from '../fakes/telegram.fake';
 import { CrierProcess } from '../support/crier-process';
-import { createArticle, createMastodonAccount, createTelegramAccount, E2EStack, inSeconds, waitForDelivery } from '../support/e2e-stack';
+import {
+  createArticle,
+  createMastodonAccount,
+  createTelegramAccount,
+  E2EStack,
+  inSeconds,
+  waitForDelivery,
+} from '../support/e2e-stack';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(90_000);
@@ -29,7 +36,11 @@ describe('jobs survive crashes and lost Redis data', () => {
     const article = await createArticle(api.api());
     // The platform stores the status, then sits on the answer: the worker dies while waiting for it.
     masto.failNext('POST /api/v1/statuses', { delayMs: 60_000 });
-    const post = await api.api().post('/api/v1/posts').send({ articleId: article.id, accountIds: [accountId] }).expect(201);
+    const post = await api
+      .api()
+      .post('/api/v1/posts')
+      .send({ articleId: article.id, accountIds: [accountId] })
+      .expect(201);
     const deliveryId = post.body.deliveries[0].id as string;
 
     await waitFor(() => masto.statuses.length === 1, { what: 'the first request to reach the platform' });
@@ -51,10 +62,15 @@ describe('jobs survive crashes and lost Redis data', () => {
   });
 
   it('restores jobs that Redis lost, from Postgres', async () => {
-    if (stack.processes.filter((p) => p.opts.role === 'worker' && p.child.exitCode === null).length === 0) await stack.start('worker');
+    if (stack.processes.filter((p) => p.opts.role === 'worker' && p.child.exitCode === null).length === 0)
+      await stack.start('worker');
     const accountId = await createTelegramAccount(api.api(), tg);
     const article = await createArticle(api.api());
-    const post = await api.api().post('/api/v1/posts').send({ articleId: article.id, accountIds: [accountId], scheduledAt: inSeconds(3) }).expect(201);
+    const post = await api
+      .api()
+      .post('/api/v1/posts')
+      .send({ articleId: article.id, accountIds: [accountId], scheduledAt: inSeconds(3) })
+      .expect(201);
     const deliveryId = post.body.deliveries[0].id as string;
     const jobKey = `${stack.secrets.queuePrefix}:publish-telegram:delivery-${deliveryId}`;
     await waitFor(async () => (await stack.redis.exists(jobKey)) === 1, { what: 'the job to exist' });

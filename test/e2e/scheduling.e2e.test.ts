@@ -27,7 +27,8 @@ describe('scheduling', () => {
 
   const delayedScore = async (deliveryId: string) =>
     stack.redis.zscore(`${stack.secrets.queuePrefix}:publish-telegram:delayed`, `delivery-${deliveryId}`);
-  const jobExists = async (deliveryId: string) => (await stack.redis.exists(`${stack.secrets.queuePrefix}:publish-telegram:delivery-${deliveryId}`)) === 1;
+  const jobExists = async (deliveryId: string) =>
+    (await stack.redis.exists(`${stack.secrets.queuePrefix}:publish-telegram:delivery-${deliveryId}`)) === 1;
 
   it.each([
     // Winter (UTC+1) and summer (UTC+2) in Berlin, across the 2027-03-28 spring-forward.
@@ -37,21 +38,31 @@ describe('scheduling', () => {
     ['2027-11-07T01:30', 'America/New_York', '2027-11-07T05:30:00.000Z'],
     ['2027-06-01T12:00:00+05:30', undefined, '2027-06-01T06:30:00.000Z'],
   ])('schedules %s in %s at %s UTC', async (local, timezone, utc) => {
-    const res = await crier.api().post('/api/v1/posts').send({ text: `tz ${local}`, accountIds: [tgId], scheduledAt: local, timezone }).expect(201);
+    const res = await crier
+      .api()
+      .post('/api/v1/posts')
+      .send({ text: `tz ${local}`, accountIds: [tgId], scheduledAt: local, timezone })
+      .expect(201);
     expect(res.body.scheduledAt).toBe(utc);
     expect(res.body.deliveries[0].scheduledAt).toBe(utc);
     await crier.api().delete(`/api/v1/posts/${res.body.id}`).expect(200);
   });
 
   it('refuses a local time the clocks skip', async () => {
-    const res = await crier.api().post('/api/v1/posts').send({ text: 'gap', accountIds: [tgId], scheduledAt: '2027-03-28T02:30', timezone: 'Europe/Berlin' });
+    const res = await crier
+      .api()
+      .post('/api/v1/posts')
+      .send({ text: 'gap', accountIds: [tgId], scheduledAt: '2027-03-28T02:30', timezone: 'Europe/Berlin' });
     expect(res.status).toBe(400);
     expect(res.body.message).toContain('scheduledAt');
   });
 
   it('reschedule moves the job, and the post goes out at the new time', async () => {
     const api = crier.api();
-    const created = await api.post('/api/v1/posts').send({ text: 'moved post', accountIds: [tgId], scheduledAt: inSeconds(3600) }).expect(201);
+    const created = await api
+      .post('/api/v1/posts')
+      .send({ text: 'moved post', accountIds: [tgId], scheduledAt: inSeconds(3600) })
+      .expect(201);
     const d = created.body.deliveries[0];
     const firstScore = Number(await waitFor(() => delayedScore(d.id), { what: 'the delayed job' }));
     expect(firstScore).toBeGreaterThan(Date.now() + 3500_000);
@@ -71,7 +82,10 @@ describe('scheduling', () => {
 
   it('cancel removes the job and nothing is posted', async () => {
     const api = crier.api();
-    const created = await api.post('/api/v1/posts').send({ text: 'cancelled post', accountIds: [tgId], scheduledAt: inSeconds(2) }).expect(201);
+    const created = await api
+      .post('/api/v1/posts')
+      .send({ text: 'cancelled post', accountIds: [tgId], scheduledAt: inSeconds(2) })
+      .expect(201);
     const d = created.body.deliveries[0];
     await waitFor(() => jobExists(d.id), { what: 'the job' });
     const cancelled = await api.delete(`/api/v1/posts/${created.body.id}`).expect(200);
@@ -80,7 +94,10 @@ describe('scheduling', () => {
     expect(await jobExists(d.id)).toBe(false);
 
     // A later post of the same account goes out after the cancelled one's time: the cancelled one never did.
-    const next = await api.post('/api/v1/posts').send({ text: 'after cancel', accountIds: [tgId], scheduledAt: inSeconds(3) }).expect(201);
+    const next = await api
+      .post('/api/v1/posts')
+      .send({ text: 'after cancel', accountIds: [tgId], scheduledAt: inSeconds(3) })
+      .expect(201);
     await waitForDelivery(api, next.body.id, next.body.deliveries[0].id, ['published']);
     expect(tg.messages.filter((m) => m.text === 'cancelled post')).toHaveLength(0);
     expect((await api.delete(`/api/v1/posts/${created.body.id}`)).status).toBe(409);
@@ -91,16 +108,25 @@ describe('scheduling', () => {
     expect(tg.messages.filter((m) => m.text === 'cancelled post')).toHaveLength(1);
   });
 
-  it('publishes an account\'s posts in scheduled order', async () => {
+  it("publishes an account's posts in scheduled order", async () => {
     const api = crier.api();
     const at = inSeconds(2);
     const ids: string[] = [];
     for (const n of [1, 2, 3]) {
       const scheduledAt = new Date(new Date(at).getTime() + n * 10).toISOString();
-      const res = await api.post('/api/v1/posts').send({ text: `order ${n}`, accountIds: [tgId], scheduledAt }).expect(201);
+      const res = await api
+        .post('/api/v1/posts')
+        .send({ text: `order ${n}`, accountIds: [tgId], scheduledAt })
+        .expect(201);
       ids.push(res.body.id);
     }
-    await waitFor(() => tg.messages.filter((m) => m.text.startsWith('order ')).length === 3, { what: 'three ordered posts' });
-    expect(tg.messages.filter((m) => m.text.startsWith('order ')).map((m) => m.text)).toEqual(['order 1', 'order 2', 'order 3']);
+    await waitFor(() => tg.messages.filter((m) => m.text.startsWith('order ')).length === 3, {
+      what: 'three ordered posts',
+    });
+    expect(tg.messages.filter((m) => m.text.startsWith('order ')).map((m) => m.text)).toEqual([
+      'order 1',
+      'order 2',
+      'order 3',
+    ]);
   });
 });

@@ -61,7 +61,9 @@ describe('no credential ever leaves in plain text', () => {
     // One delivery publishes; one fails with the token-bearing URL in play (Telegram puts the token in the path).
     tg.failNext('sendMessage', telegramError(401, 'Unauthorized'));
     const article = await createArticle(api);
-    const post = await record(api.post('/api/v1/posts').send({ articleId: article.id, accountIds: [tgAcc.body.id, mAcc.body.id] }));
+    const post = await record(
+      api.post('/api/v1/posts').send({ articleId: article.id, accountIds: [tgAcc.body.id, mAcc.body.id] }),
+    );
     expect(post.status).toBe(201);
     const [dTg, dM] = post.body.deliveries as Array<{ id: string; platform: string }>;
     await waitForDelivery(api, post.body.id, dTg.platform === 'telegram' ? dTg.id : dM.id, ['held']);
@@ -71,7 +73,13 @@ describe('no credential ever leaves in plain text', () => {
     await record(api.get(`/api/v1/deliveries/${dM.id}`));
     await record(api.get('/api/v1/queues'));
 
-    const secrets = [tg.botToken, tg.botToken.split(':')[1], masto.accessToken, stack.secrets.apiToken, stack.secrets.secretKey];
+    const secrets = [
+      tg.botToken,
+      tg.botToken.split(':')[1],
+      masto.accessToken,
+      stack.secrets.apiToken,
+      stack.secrets.secretKey,
+    ];
 
     // API answers.
     for (const body of responses) for (const s of secrets) expect(body).not.toContain(s);
@@ -97,7 +105,9 @@ describe('no credential ever leaves in plain text', () => {
     for (const s of secrets) expect(redisDump).not.toContain(s);
 
     // Every table of the database, as text.
-    const tables = await stack.db.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = 'public'`);
+    const tables = await stack.db.query<{ tablename: string }>(
+      `select tablename from pg_tables where schemaname = 'public'`,
+    );
     let dbDump = '';
     for (const { tablename } of tables.rows) {
       const rows = await stack.db.query(`select row_to_json(t)::text as j from "${tablename}" t`);

@@ -48,7 +48,10 @@ describe('threads', () => {
   async function postArticle(accountId: string, given?: { id: string; url: string }) {
     const api = e2e.crier.api();
     const article = given ?? (await createArticle(api, { text: body }));
-    const res = await api.post('/api/v1/posts').send({ articleId: article.id, accountIds: [accountId] }).expect(201);
+    const res = await api
+      .post('/api/v1/posts')
+      .send({ articleId: article.id, accountIds: [accountId] })
+      .expect(201);
     const d = res.body.deliveries[0] as { id: string; text: string; parts: string[] };
     return { article, postId: res.body.id as string, delivery: d };
   }
@@ -60,8 +63,15 @@ describe('threads', () => {
     const accountId = await threadAccount();
 
     const article = await createArticle(api, { text: body });
-    const preview = await api.post('/api/v1/previews').send({ articleId: article.id, accountIds: [accountId] }).expect(200);
-    const item = preview.body.items[0] as { text: string; limit: number; parts: Array<{ text: string; length: number }> };
+    const preview = await api
+      .post('/api/v1/previews')
+      .send({ articleId: article.id, accountIds: [accountId] })
+      .expect(200);
+    const item = preview.body.items[0] as {
+      text: string;
+      limit: number;
+      parts: Array<{ text: string; length: number }>;
+    };
     expect(item.limit).toBe(200);
     expect(item.parts.length).toBeGreaterThan(2);
     expect(item.text).toBe(item.parts[0].text);
@@ -126,7 +136,12 @@ describe('threads', () => {
     try {
       const account = await api
         .post('/api/v1/accounts')
-        .send({ platform: 'x', name: 'X thread', credentials: x.oauth1Credentials(), settings: { apiBaseUrl: x.baseUrl, thread: 'true' } })
+        .send({
+          platform: 'x',
+          name: 'X thread',
+          credentials: x.oauth1Credentials(),
+          settings: { apiBaseUrl: x.baseUrl, thread: 'true' },
+        })
         .expect(201);
       const { postId, delivery } = await postArticle(account.body.id);
       expect(delivery.parts.length).toBeGreaterThan(1);
@@ -147,7 +162,12 @@ describe('threads', () => {
     try {
       const account = await api
         .post('/api/v1/accounts')
-        .send({ platform: 'x', name: 'X refused', credentials: x.oauth1Credentials(), settings: { apiBaseUrl: x.baseUrl, thread: 'true' } })
+        .send({
+          platform: 'x',
+          name: 'X refused',
+          credentials: x.oauth1Credentials(),
+          settings: { apiBaseUrl: x.baseUrl, thread: 'true' },
+        })
         .expect(201);
       const { postId, delivery } = await postArticle(account.body.id);
       const n = delivery.parts.length;
@@ -165,13 +185,23 @@ describe('threads', () => {
     const api = e2e.crier.api();
     const tg = await api
       .post('/api/v1/accounts')
-      .send({ platform: 'telegram', name: 'T', credentials: { botToken: '1:abc' }, settings: { chatId: '-1001', thread: 'true' } })
+      .send({
+        platform: 'telegram',
+        name: 'T',
+        credentials: { botToken: '1:abc' },
+        settings: { chatId: '-1001', thread: 'true' },
+      })
       .expect(400);
     expect(JSON.stringify(tg.body)).toMatch(/settings\.thread is not available on telegram/);
 
     const bad = await api
       .post('/api/v1/accounts')
-      .send({ platform: 'mastodon', name: 'M', credentials: { accessToken: 'a' }, settings: { apiBaseUrl: masto.baseUrl, thread: 'yes' } })
+      .send({
+        platform: 'mastodon',
+        name: 'M',
+        credentials: { accessToken: 'a' },
+        settings: { apiBaseUrl: masto.baseUrl, thread: 'yes' },
+      })
       .expect(400);
     expect(JSON.stringify(bad.body)).toContain('settings.thread must be true or false');
   });

@@ -29,14 +29,23 @@ describe('X OAuth 2.0 refresh across processes', () => {
   it('refreshes once while two workers publish two posts of the account at the same moment', async () => {
     const client = api.api();
     const expired = x.oauth2Credentials(-60_000);
-    const account = await client.post('/api/v1/accounts').send({ platform: 'x', name: 'X', credentials: expired, settings: { apiBaseUrl: x.baseUrl } }).expect(201);
+    const account = await client
+      .post('/api/v1/accounts')
+      .send({ platform: 'x', name: 'X', credentials: expired, settings: { apiBaseUrl: x.baseUrl } })
+      .expect(201);
     expect(account.body.credentials.refreshToken).toMatch(/^••••/);
     expect(account.body.credentials.clientId).toBe(expired.clientId);
 
     const at = inSeconds(2);
     const [a, b] = await Promise.all([
-      client.post('/api/v1/posts').send({ text: 'First post of the morning', accountIds: [account.body.id], scheduledAt: at }).expect(201),
-      client.post('/api/v1/posts').send({ text: 'Second post of the morning', accountIds: [account.body.id], scheduledAt: at }).expect(201),
+      client
+        .post('/api/v1/posts')
+        .send({ text: 'First post of the morning', accountIds: [account.body.id], scheduledAt: at })
+        .expect(201),
+      client
+        .post('/api/v1/posts')
+        .send({ text: 'Second post of the morning', accountIds: [account.body.id], scheduledAt: at })
+        .expect(201),
     ]);
     // The API verifies the account at the same moment: a third would-be refresher.
     await waitFor(() => Date.now() >= new Date(at).getTime(), { what: 'the scheduled time' });

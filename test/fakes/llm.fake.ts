@@ -25,11 +25,17 @@ export interface LlmFakeOptions {
 }
 
 export const DEFAULT_LLM_KEY = 'sk-fake-0123456789abcdefghijklmnopqrstuv';
-export const FAKE_SUMMARY = 'The council passed the budget after a night of debate. Transport gets more money from May.';
+export const FAKE_SUMMARY =
+  'The council passed the budget after a night of debate. Transport gets more money from May.';
 export const COMPLETIONS = 'POST /v1/chat/completions';
 
 /** OpenAI's error body. */
-export function openAiError(status: number, message: string, type = 'invalid_request_error', code: string | null = null): Fault {
+export function openAiError(
+  status: number,
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+): Fault {
   return { status, body: { error: { message, type, param: null, code } } };
 }
 
@@ -51,7 +57,15 @@ export class LlmFake extends FakeServer {
     this.apiKey = opts.apiKey ?? DEFAULT_LLM_KEY;
     this.model = opts.model ?? 'fake-summarizer-1';
     this.route('POST', '/v1/chat/completions', (req) => this.complete(req));
-    this.route('GET', '/v1/models', (req) => this.authorized(req) ?? { status: 200, body: { object: 'list', data: [{ id: this.model, object: 'model', owned_by: 'crier-tests' }] } });
+    this.route(
+      'GET',
+      '/v1/models',
+      (req) =>
+        this.authorized(req) ?? {
+          status: 200,
+          body: { object: 'list', data: [{ id: this.model, object: 'model', owned_by: 'crier-tests' }] },
+        },
+    );
   }
 
   static async start(opts: LlmFakeOptions = {}): Promise<LlmFake> {
@@ -71,12 +85,32 @@ export class LlmFake extends FakeServer {
   }
 
   protected notFound(req: FakeRequest): FakeReply {
-    return { status: 404, body: { error: { message: `Unknown request URL: ${req.method} ${req.path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } } };
+    return {
+      status: 404,
+      body: {
+        error: {
+          message: `Unknown request URL: ${req.method} ${req.path}.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'unknown_url',
+        },
+      },
+    };
   }
 
   private authorized(req: FakeRequest): FakeReply | undefined {
     if (req.headers.authorization === `Bearer ${this.apiKey}`) return undefined;
-    return { status: 401, body: { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } };
+    return {
+      status: 401,
+      body: {
+        error: {
+          message: 'Incorrect API key provided.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      },
+    };
   }
 
   private complete(req: FakeRequest): FakeReply {
@@ -84,10 +118,30 @@ export class LlmFake extends FakeServer {
     if (denied) return denied;
     const body = req.body as Partial<ChatRequest> | undefined;
     if (!body || typeof body.model !== 'string' || !Array.isArray(body.messages) || body.messages.length === 0) {
-      return { status: 400, body: { error: { message: "'model' and 'messages' are required", type: 'invalid_request_error', param: null, code: null } } };
+      return {
+        status: 400,
+        body: {
+          error: {
+            message: "'model' and 'messages' are required",
+            type: 'invalid_request_error',
+            param: null,
+            code: null,
+          },
+        },
+      };
     }
     if (body.model !== this.model) {
-      return { status: 404, body: { error: { message: `The model '${body.model}' does not exist`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } } };
+      return {
+        status: 404,
+        body: {
+          error: {
+            message: `The model '${body.model}' does not exist`,
+            type: 'invalid_request_error',
+            param: 'model',
+            code: 'model_not_found',
+          },
+        },
+      };
     }
     const content = this.answer(body as ChatRequest);
     return {
@@ -98,7 +152,11 @@ export class LlmFake extends FakeServer {
         created: Math.floor(Date.now() / 1000),
         model: this.model,
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 100, completion_tokens: Math.ceil(content.length / 4), total_tokens: 100 + Math.ceil(content.length / 4) },
+        usage: {
+          prompt_tokens: 100,
+          completion_tokens: Math.ceil(content.length / 4),
+          total_tokens: 100 + Math.ceil(content.length / 4),
+        },
       },
     };
   }

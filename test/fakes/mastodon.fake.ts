@@ -272,7 +272,8 @@ export class MastodonFake extends FakeServer {
       visibility,
       mediaIds,
       idempotencyKey: key,
-      inReplyToId: body.in_reply_to_id === undefined || body.in_reply_to_id === null ? undefined : String(body.in_reply_to_id),
+      inReplyToId:
+        body.in_reply_to_id === undefined || body.in_reply_to_id === null ? undefined : String(body.in_reply_to_id),
       createdAt: new Date(),
       url: '',
     };

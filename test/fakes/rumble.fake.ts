@@ -117,7 +117,11 @@ export class RumbleFake extends FakeServer {
 
     const videoIdInt = this.nextId++;
     const videoId = `v${videoIdInt.toString(36)}`;
-    const slug = fields.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+    const slug = fields.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60);
     const url = `${this.baseUrl}/${videoId}-${slug}.html?mref=crier`;
     this.uploads.push({
       videoId,

@@ -192,9 +192,14 @@ export class XFake extends FakeServer {
     if (inReplyTo !== undefined) {
       if (this.opts.refuseReplies) {
         const refused = X_FAULTS.replyNotAllowed();
-        return { status: refused.status ?? 403, body: refused.body, headers: { ...refused.headers, ...limits.headers } };
+        return {
+          status: refused.status ?? 403,
+          body: refused.body,
+          headers: { ...refused.headers, ...limits.headers },
+        };
       }
-      if (!this.tweets.some((t) => t.id === inReplyTo)) return invalidRequest('$.reply.in_reply_to_tweet_id: tweet not found');
+      if (!this.tweets.some((t) => t.id === inReplyTo))
+        return invalidRequest('$.reply.in_reply_to_tweet_id: tweet not found');
     }
     const mediaIds = body.media?.media_ids ?? [];
     const reply = this.validateTweet(body.text, mediaIds);

@@ -65,7 +65,9 @@ describe('AccountLock (medium)', () => {
 
   it('of many concurrent acquirers exactly one wins', async () => {
     const account = randomUUID();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? lock : otherLock).acquire(account)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? lock : otherLock).acquire(account)),
+    );
     const winners = results.filter((r) => r !== null);
     expect(winners).toHaveLength(1);
     await winners[0]!.release();

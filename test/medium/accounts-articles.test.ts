@@ -42,7 +42,10 @@ describe('AccountsRepository and ArticlesRepository (medium)', () => {
       const row = await createAccount(credentials);
 
       // The whole raw row as Postgres has it, every column as text.
-      const raw = await sql<{ j: string; enc: string }>`select row_to_json(a)::text as j, credentials_enc as enc from accounts a where id = ${row.id}`.execute(m.db);
+      const raw = await sql<{
+        j: string;
+        enc: string;
+      }>`select row_to_json(a)::text as j, credentials_enc as enc from accounts a where id = ${row.id}`.execute(m.db);
       expect(raw.rows).toHaveLength(1);
       const { j, enc } = raw.rows[0];
       expect(j).not.toContain(secret);
@@ -51,7 +54,12 @@ describe('AccountsRepository and ArticlesRepository (medium)', () => {
       expect(enc).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
 
       const found = await accounts.find(row.id);
-      expect(found).toMatchObject({ id: row.id, platform: 'telegram', status: 'active', settings: { chatId: '-100200300' } });
+      expect(found).toMatchObject({
+        id: row.id,
+        platform: 'telegram',
+        status: 'active',
+        settings: { chatId: '-100200300' },
+      });
       expect(cipher.decrypt(row.id, found!.credentials_enc)).toEqual(credentials);
     });
 
@@ -75,7 +83,10 @@ describe('AccountsRepository and ArticlesRepository (medium)', () => {
 
     it('markReauthRequired under concurrency: exactly one of two callers wins', async () => {
       const a = await createAccount({ botToken: 't' });
-      const results = await Promise.all([accounts.markReauthRequired(a.id, 'x'), accounts.markReauthRequired(a.id, 'y')]);
+      const results = await Promise.all([
+        accounts.markReauthRequired(a.id, 'x'),
+        accounts.markReauthRequired(a.id, 'y'),
+      ]);
       expect([...results].sort()).toEqual([false, true]);
     });
 
@@ -84,7 +95,9 @@ describe('AccountsRepository and ArticlesRepository (medium)', () => {
       const b = await createAccount({ botToken: 'u' });
       expect((await accounts.update(a.id, { name: 'Renamed' }))?.name).toBe('Renamed');
       expect(await accounts.update(randomUUID(), { name: 'x' })).toBeUndefined();
-      expect((await accounts.findMany([a.id, b.id, randomUUID()])).map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+      expect((await accounts.findMany([a.id, b.id, randomUUID()])).map((r) => r.id).sort()).toEqual(
+        [a.id, b.id].sort(),
+      );
       expect(await accounts.findMany([])).toEqual([]);
       const until = new Date(Date.now() + 90_000);
       await accounts.setRateLimitedUntil(a.id, until);
@@ -129,7 +142,11 @@ describe('AccountsRepository and ArticlesRepository (medium)', () => {
       const results = await Promise.all([articles.insertOrGet(article(url)), articles.insertOrGet(article(url))]);
       expect(results.map((r) => r.created).sort()).toEqual([false, true]);
       expect(results[0].row.id).toBe(results[1].row.id);
-      const { n } = await m.db.selectFrom('articles').select((eb) => eb.fn.countAll<number>().as('n')).where('url', '=', url).executeTakeFirstOrThrow();
+      const { n } = await m.db
+        .selectFrom('articles')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('url', '=', url)
+        .executeTakeFirstOrThrow();
       expect(Number(n)).toBe(1);
     });
   });

@@ -9,7 +9,16 @@ import { FeedPoller } from '../../src/feeds/feed-poller';
 import { FeedsRepository } from '../../src/feeds/feeds.repository';
 import { FeedsService } from '../../src/feeds/feeds.service';
 import { FeedServer, TestItem } from '../support/feed-server';
-import { deletePrefixKeys, insertAccount, mediumConfig, mediumDb, MediumDb, mediumRedis, testCipher, uniquePrefix } from './medium-env';
+import {
+  deletePrefixKeys,
+  insertAccount,
+  mediumConfig,
+  mediumDb,
+  MediumDb,
+  mediumRedis,
+  testCipher,
+  uniquePrefix,
+} from './medium-env';
 
 /**
  * The feed services as the app wires them (AppModule, API role: no timers run), on a fresh database, a real
@@ -31,7 +40,12 @@ export class FeedsEnv {
     e.m = await mediumDb();
     e.redis = mediumRedis();
     e.prefix = uniquePrefix('feeds');
-    e.config = mediumConfig(e.prefix, { CRIER_ROLE: 'api', CRIER_FEEDS_ALLOW_PRIVATE: 'true', CRIER_FEEDS_POLL_SECONDS: '60', ...env });
+    e.config = mediumConfig(e.prefix, {
+      CRIER_ROLE: 'api',
+      CRIER_FEEDS_ALLOW_PRIVATE: 'true',
+      CRIER_FEEDS_POLL_SECONDS: '60',
+      ...env,
+    });
     e.app = await Test.createTestingModule({
       imports: [AppModule.forRoot({ config: e.config, db: e.m.db, redis: e.redis, secretKey: Buffer.alloc(32, 7) })],
     }).compile();
@@ -68,7 +82,11 @@ export class FeedsEnv {
   }
 
   async makeDue(feedId: string): Promise<void> {
-    await this.m.db.updateTable('feeds').set({ next_poll_at: new Date(Date.now() - 1000) }).where('id', '=', feedId).execute();
+    await this.m.db
+      .updateTable('feeds')
+      .set({ next_poll_at: new Date(Date.now() - 1000) })
+      .where('id', '=', feedId)
+      .execute();
   }
 
   /** Posts made from the feed: article url, scheduled time and the accounts of the deliveries. */

@@ -6,7 +6,13 @@ describe('FeedReader against a local feed server (medium)', () => {
   let server: FeedServer;
   const reader = (over: Partial<FeedReader['limits']> = {}) =>
     new FeedReader({ httpTimeoutMs: 2000, feedsAllowPrivate: true }, { maxBytes: 1024 * 1024, ...over });
-  const item = (n: number) => ({ guid: `g-${n}`, link: `https://news.example/${n}`, title: `Story ${n}`, html: `<p>Body ${n}</p>`, categories: ['Local'] });
+  const item = (n: number) => ({
+    guid: `g-${n}`,
+    link: `https://news.example/${n}`,
+    title: `Story ${n}`,
+    html: `<p>Body ${n}</p>`,
+    categories: ['Local'],
+  });
 
   beforeAll(async () => {
     server = await FeedServer.start();
@@ -38,12 +44,16 @@ describe('FeedReader against a local feed server (medium)', () => {
     server.feed('/target', 'rss', [item(1)]);
     const ok = await reader().discover(server.redirectChain('/five', 5, '/target'));
     expect(ok.feed.items).toHaveLength(1);
-    await expect(reader().discover(server.redirectChain('/six', 6, '/target'))).rejects.toThrow('redirects more than 5 times');
+    await expect(reader().discover(server.redirectChain('/six', 6, '/target'))).rejects.toThrow(
+      'redirects more than 5 times',
+    );
   });
 
   it('refuses a redirect to another scheme', async () => {
     server.raw('/to-file', 302, '', { Location: 'file:///etc/passwd' });
-    await expect(reader().discover(`${server.baseUrl}/to-file`)).rejects.toThrow('redirects to something other than http or https');
+    await expect(reader().discover(`${server.baseUrl}/to-file`)).rejects.toThrow(
+      'redirects to something other than http or https',
+    );
   });
 
   it('abandons a body larger than the limit while it streams', async () => {
@@ -70,14 +80,21 @@ describe('FeedReader against a local feed server (medium)', () => {
 
   it('discovers the feed a web page names', async () => {
     server.feed('/site/feed.xml', 'atom', [item(1)]);
-    server.raw('/site/', 200, '<!doctype html><html><head><link rel="alternate" type="application/atom+xml" href="/site/feed.xml"></head></html>', {
-      'Content-Type': 'text/html',
-    });
+    server.raw(
+      '/site/',
+      200,
+      '<!doctype html><html><head><link rel="alternate" type="application/atom+xml" href="/site/feed.xml"></head></html>',
+      {
+        'Content-Type': 'text/html',
+      },
+    );
     const read = await reader().discover(`${server.baseUrl}/site/`);
     expect(read.fetchUrl).toBe(`${server.baseUrl}/site/feed.xml`);
     expect(read.feed.kind).toBe('atom');
     server.raw('/nofeed', 200, '<!doctype html><html><head></head></html>', { 'Content-Type': 'text/html' });
-    await expect(reader().discover(`${server.baseUrl}/nofeed`)).rejects.toThrow('is a web page that names no RSS, Atom or WordPress feed');
+    await expect(reader().discover(`${server.baseUrl}/nofeed`)).rejects.toThrow(
+      'is a web page that names no RSS, Atom or WordPress feed',
+    );
   });
 
   it('polls conditionally: an unchanged feed answers 304, a changed one is read again', async () => {

@@ -18,7 +18,13 @@ describe('feeds: add, dedupe, backfill, spread (medium)', () => {
   it('first add records what is there without posting; later items are scheduled, oldest first, spread', async () => {
     e.server.feed('/a', 'rss', [story(), story(), story()]);
     const feed = await add('/a');
-    expect(feed).toMatchObject({ kind: 'rss', accountIds: [e.tg.id, e.masto.id], delay: 0, spacing: 60, backfill: false });
+    expect(feed).toMatchObject({
+      kind: 'rss',
+      accountIds: [e.tg.id, e.masto.id],
+      delay: 0,
+      spacing: 60,
+      backfill: false,
+    });
     expect(feed.items).toMatchObject({ seen: 3, scheduled: 0 });
     expect((await e.postsOf(feed.id)).totalPosts).toBe(0);
 
@@ -33,7 +39,15 @@ describe('feeds: add, dedupe, backfill, spread (medium)', () => {
     const [t0, t1] = rows.map((r) => new Date(r.scheduled_at).getTime());
     expect(t0).toBeGreaterThanOrEqual(before - 1000);
     expect(t1 - t0).toBe(60_000);
-    const deliveries = await e.m.db.selectFrom('deliveries').select(['account_id', 'post_id']).where('post_id', 'in', rows.map((r) => r.id)).execute();
+    const deliveries = await e.m.db
+      .selectFrom('deliveries')
+      .select(['account_id', 'post_id'])
+      .where(
+        'post_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
     expect(deliveries).toHaveLength(4);
 
     // Nothing new: a second poll (304 or not) takes nothing, and the GET shows the counts.
@@ -79,8 +93,16 @@ describe('feeds: add, dedupe, backfill, spread (medium)', () => {
     const { rows } = await e.postsOf(feed.id);
     expect(rows).toHaveLength(2);
     expect(new Date(rows[0].scheduled_at).getTime()).toBeGreaterThanOrEqual(before + 600_000 - 1000);
-    const article = await e.m.db.selectFrom('articles').selectAll().where('url', '=', items[0].link).executeTakeFirstOrThrow();
-    expect(article).toMatchObject({ title: items[0].title, image_url: 'https://cdn.example/a.jpg', tags: ['Politics', 'Budget'] });
+    const article = await e.m.db
+      .selectFrom('articles')
+      .selectAll()
+      .where('url', '=', items[0].link)
+      .executeTakeFirstOrThrow();
+    expect(article).toMatchObject({
+      title: items[0].title,
+      image_url: 'https://cdn.example/a.jpg',
+      tags: ['Politics', 'Budget'],
+    });
   });
 
   it('a burst of 25 items is spread, none dropped', async () => {
@@ -95,16 +117,26 @@ describe('feeds: add, dedupe, backfill, spread (medium)', () => {
 
   it('refuses what cannot become a feed with 400/404 naming the field, and stores nothing', async () => {
     const before = (await e.feeds.list()).length;
-    await expect(add('/nope')).rejects.toMatchObject({ response: { statusCode: 400, message: 'url answered HTTP 404' } });
+    await expect(add('/nope')).rejects.toMatchObject({
+      response: { statusCode: 400, message: 'url answered HTTP 404' },
+    });
     e.server.raw('/html', 200, '<!doctype html><html><head></head></html>', { 'Content-Type': 'text/html' });
-    await expect(add('/html')).rejects.toMatchObject({ response: { statusCode: 400, message: expect.stringMatching(/^url is a web page/) } });
+    await expect(add('/html')).rejects.toMatchObject({
+      response: { statusCode: 400, message: expect.stringMatching(/^url is a web page/) },
+    });
     e.server.feed('/ok', 'rss', [story()]);
     const ghost = '00000000-0000-4000-8000-000000000000';
-    await expect(e.feeds.create({ url: `${e.server.baseUrl}/ok`, accountIds: [e.tg.id, ghost] })).rejects.toMatchObject({
-      response: { statusCode: 404, message: `accountIds[1]: account ${ghost} not found` },
+    await expect(e.feeds.create({ url: `${e.server.baseUrl}/ok`, accountIds: [e.tg.id, ghost] })).rejects.toMatchObject(
+      {
+        response: { statusCode: 404, message: `accountIds[1]: account ${ghost} not found` },
+      },
+    );
+    await expect(add('/ok', { template: '{title}' })).rejects.toMatchObject({
+      response: { statusCode: 400, message: expect.stringMatching(/^template .*\{url\}/) },
     });
-    await expect(add('/ok', { template: '{title}' })).rejects.toMatchObject({ response: { statusCode: 400, message: expect.stringMatching(/^template .*\{url\}/) } });
-    await expect(add('/ok', { template: '<h1>{title}</h1> {url}' })).rejects.toMatchObject({ response: { statusCode: 400, message: expect.stringMatching(/^template .*<h1>/) } });
+    await expect(add('/ok', { template: '<h1>{title}</h1> {url}' })).rejects.toMatchObject({
+      response: { statusCode: 400, message: expect.stringMatching(/^template .*<h1>/) },
+    });
     expect((await e.feeds.list()).length).toBe(before);
   });
 
@@ -116,7 +148,9 @@ describe('feeds: add, dedupe, backfill, spread (medium)', () => {
     const { rows } = await e.postsOf(feed.id);
     await e.feeds.remove(feed.id);
     await expect(e.feeds.get(feed.id)).rejects.toMatchObject({ response: { statusCode: 404 } });
-    expect(await e.m.db.selectFrom('posts').select('status').where('id', '=', rows[0].id).executeTakeFirst()).toEqual({ status: 'scheduled' });
+    expect(await e.m.db.selectFrom('posts').select('status').where('id', '=', rows[0].id).executeTakeFirst()).toEqual({
+      status: 'scheduled',
+    });
     e.server.addItems('/gone', story());
     const hits = e.server.hits('/gone');
     await e.poller().tick(new Date(Date.now() + 86_400_000));

@@ -48,7 +48,16 @@ describe('feeds: polling (medium)', () => {
     const idA = randomUUID();
     const claim = (id: string, it: typeof a, articleId: string, scheduledAt: Date) =>
       e.repo.insertItems([
-        { id, feedId: feed.id, keys: itemKeys({ ...it, html: it.html ?? '' }), title: it.title, status: 'pending', articleId, scheduledAt, publishedAt: null },
+        {
+          id,
+          feedId: feed.id,
+          keys: itemKeys({ ...it, html: it.html ?? '' }),
+          title: it.title,
+          status: 'pending',
+          articleId,
+          scheduledAt,
+          publishedAt: null,
+        },
       ]);
     await claim(idA, a, artA.id, new Date(Date.now() - 3_600_000));
     // Claimed and posted, then the poller died before marking it.
@@ -114,7 +123,10 @@ describe('feeds: polling (medium)', () => {
     );
     e.server.feed('/private', 'rss', [story()]);
     await expect(strict.create({ url: `${e.server.baseUrl}/private`, accountIds: [e.tg.id] })).rejects.toMatchObject({
-      response: { statusCode: 400, message: 'url points to a private address; set CRIER_FEEDS_ALLOW_PRIVATE=true to allow' },
+      response: {
+        statusCode: 400,
+        message: 'url points to a private address; set CRIER_FEEDS_ALLOW_PRIVATE=true to allow',
+      },
     });
     expect(e.server.hits('/private')).toBe(0);
   });

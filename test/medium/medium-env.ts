@@ -26,7 +26,9 @@ export interface MediumDb {
 /** A Kysely over a fresh clone of the migrated template; close() destroys the pool and drops the database. */
 export async function mediumDb(): Promise<MediumDb> {
   const fresh = await freshDatabase();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: fresh.url, max: 4 }) }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new Pool({ connectionString: fresh.url, max: 4 }) }),
+  });
   return {
     db,
     url: fresh.url,

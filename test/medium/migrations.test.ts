@@ -79,7 +79,11 @@ describe('migrations (medium)', () => {
     it('opens PGlite under the data dir, migrates, round-trips a row, and reopens without losing it', async () => {
       const url = `https://news.example/${randomUUID()}`;
       const id = randomUUID();
-      const out = await runTsChild(path.join(__dirname, 'pglite-roundtrip.child.ts'), [dataDir, url, id, randomUUID()], 50_000);
+      const out = await runTsChild(
+        path.join(__dirname, 'pglite-roundtrip.child.ts'),
+        [dataDir, url, id, randomUUID()],
+        50_000,
+      );
 
       expect(out.kind).toBe('pglite');
       expect(existsSync(path.join(dataDir, 'pglite'))).toBe(true);

@@ -14,7 +14,16 @@ async function main(): Promise<void> {
   try {
     out.kind = first.kind;
     const articles = new ArticlesRepository(first.db);
-    const article = { id, url, title: 'Embedded', text: 'Stored in PGlite.', lead: 'Stored.', imageUrl: null, videoUrl: null, tags: ['local'] };
+    const article = {
+      id,
+      url,
+      title: 'Embedded',
+      text: 'Stored in PGlite.',
+      lead: 'Stored.',
+      imageUrl: null,
+      videoUrl: null,
+      tags: ['local'],
+    };
     out.first = await articles.insertOrGet(article);
     out.again = await articles.insertOrGet({ ...article, id: otherId, title: 'Other' });
     out.found = await articles.find(id);

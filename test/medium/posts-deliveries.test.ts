@@ -35,7 +35,13 @@ describe('PostsRepository: deliveries (medium)', () => {
     const ds = await posts.deliveriesOfPosts([postId]);
     expect(ds.map((d) => d.id).sort()).toEqual([...deliveryIds].sort());
     for (const d of ds) {
-      expect(d).toMatchObject({ post_id: postId, status: 'scheduled', attempts: 0, ambiguous: false, first_attempt_at: null });
+      expect(d).toMatchObject({
+        post_id: postId,
+        status: 'scheduled',
+        attempts: 0,
+        ambiguous: false,
+        first_attempt_at: null,
+      });
       expect(d.next_attempt_at.getTime()).toBe(at.getTime());
     }
     expect(ds.map((d) => d.platform).sort()).toEqual(['mastodon', 'telegram']);
@@ -46,7 +52,11 @@ describe('PostsRepository: deliveries (medium)', () => {
     await expect(
       posts.transaction(async (tx) => {
         postId = randomUUID();
-        await posts.insertPost({ id: postId, articleId: null, text: 'x', scheduledAt: new Date(), timezone: null }, [], tx);
+        await posts.insertPost(
+          { id: postId, articleId: null, text: 'x', scheduledAt: new Date(), timezone: null },
+          [],
+          tx,
+        );
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
@@ -54,7 +64,9 @@ describe('PostsRepository: deliveries (medium)', () => {
   });
 
   it('claim: of two concurrent claimers exactly one wins', async () => {
-    const { deliveryIds: [id] } = await insertPostWith(posts, seconds(-5), [{ account: tg }]);
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-5), [{ account: tg }]);
     const now = new Date();
     const results = await Promise.all([posts.claim(id, now), posts.claim(id, now)]);
     const winners = results.filter((r) => r !== undefined);
@@ -66,32 +78,48 @@ describe('PostsRepository: deliveries (medium)', () => {
   });
 
   it('claim keeps the first attempt time when a retrying delivery is claimed again', async () => {
-    const { deliveryIds: [id] } = await insertPostWith(posts, seconds(-60), [{ account: tg }]);
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-60), [{ account: tg }]);
     const first = new Date(Date.now() - 30_000);
-    await posts.transition(id, ['scheduled'], { status: 'retrying', first_attempt_at: first, next_attempt_at: new Date() });
+    await posts.transition(id, ['scheduled'], {
+      status: 'retrying',
+      first_attempt_at: first,
+      next_attempt_at: new Date(),
+    });
     const claimed = await posts.claim(id, new Date());
     expect(claimed?.first_attempt_at?.getTime()).toBe(first.getTime());
   });
 
   it('claim refuses a delivery that is not yet due, and one that is not runnable', async () => {
-    const { deliveryIds: [future] } = await insertPostWith(posts, seconds(60), [{ account: tg }]);
+    const {
+      deliveryIds: [future],
+    } = await insertPostWith(posts, seconds(60), [{ account: tg }]);
     expect(await posts.claim(future, new Date())).toBeUndefined();
     expect(await statusOf(future)).toBe('scheduled');
 
-    const { deliveryIds: [done] } = await insertPostWith(posts, seconds(-5), [{ account: tg, status: 'published' }]);
+    const {
+      deliveryIds: [done],
+    } = await insertPostWith(posts, seconds(-5), [{ account: tg, status: 'published' }]);
     expect(await posts.claim(done, new Date())).toBeUndefined();
     expect(await statusOf(done)).toBe('published');
   });
 
   it('transition only applies from the allowed statuses', async () => {
-    const { deliveryIds: [id] } = await insertPostWith(posts, seconds(-5), [{ account: tg }]);
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-5), [{ account: tg }]);
     expect(await posts.transition(id, ['publishing'], { status: 'published' })).toBeUndefined();
     expect(await statusOf(id)).toBe('scheduled');
 
     const moved = await posts.transition(id, ['scheduled', 'retrying'], { status: 'publishing' });
     expect(moved).toMatchObject({ id, status: 'publishing' });
 
-    const done = await posts.transition(id, ['publishing'], { status: 'published', remote_id: '42', published_at: new Date() });
+    const done = await posts.transition(id, ['publishing'], {
+      status: 'published',
+      remote_id: '42',
+      published_at: new Date(),
+    });
     expect(done).toMatchObject({ status: 'published', remote_id: '42' });
     expect(await posts.transition(id, ['publishing'], { status: 'failed' })).toBeUndefined();
     expect(await statusOf(id)).toBe('published');
@@ -101,7 +129,11 @@ describe('PostsRepository: deliveries (medium)', () => {
     const cipher = testCipher();
     const a = await insertAccount(m.db, cipher);
     const b = await insertAccount(m.db, cipher);
-    const past = await insertPostWith(posts, seconds(-600), [{ account: a }, { account: a, status: 'retrying' }, { account: b }]);
+    const past = await insertPostWith(posts, seconds(-600), [
+      { account: a },
+      { account: a, status: 'retrying' },
+      { account: b },
+    ]);
     const future = await insertPostWith(posts, seconds(3600), [{ account: a }, { account: a, status: 'published' }]);
     const [pastScheduled, pastRetrying, otherAccount] = past.deliveryIds;
     const [futureScheduled, published] = future.deliveryIds;
@@ -140,7 +172,13 @@ describe('PostsRepository: deliveries (medium)', () => {
     const other = await insertPostWith(posts, seconds(600), [{ account: tg }]);
     const cancelled = await posts.cancelNotStarted({ postId }, 'cancelled by user');
     expect(cancelled.map((d) => d.id).sort()).toEqual(deliveryIds.slice(0, 3).sort());
-    expect(await Promise.all(deliveryIds.map(statusOf))).toEqual(['cancelled', 'cancelled', 'cancelled', 'published', 'publishing']);
+    expect(await Promise.all(deliveryIds.map(statusOf))).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+      'published',
+      'publishing',
+    ]);
     expect(await statusOf(other.deliveryIds[0])).toBe('scheduled');
     expect(await posts.refreshPostStatus(postId)).toBe('publishing');
   });
@@ -156,7 +194,10 @@ describe('PostsRepository: deliveries (medium)', () => {
 
   it('rescheduleNotStarted moves the not-started deliveries and the post, not the published one', async () => {
     const original = seconds(600);
-    const { postId, deliveryIds } = await insertPostWith(posts, original, [{ account: tg }, { account: masto, status: 'published' }]);
+    const { postId, deliveryIds } = await insertPostWith(posts, original, [
+      { account: tg },
+      { account: masto, status: 'published' },
+    ]);
     const at = seconds(7200);
     const moved = await posts.rescheduleNotStarted(postId, at);
     expect(moved.map((d) => d.id)).toEqual([deliveryIds[0]]);

@@ -52,7 +52,10 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
         seen.push(...page);
         if (page.length < limit) return seen;
         const last = page[page.length - 1];
-        const cursor = JSON.parse(JSON.stringify({ createdAt: last.created_at, id: last.id })) as { createdAt: string; id: string };
+        const cursor = JSON.parse(JSON.stringify({ createdAt: last.created_at, id: last.id })) as {
+          createdAt: string;
+          id: string;
+        };
         after = { createdAt: new Date(cursor.createdAt), id: cursor.id };
       }
       throw new Error('pagination did not end');
@@ -84,8 +87,12 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
 
     it('filters by scheduled time: from inclusive, to exclusive', async () => {
       const got = await walk({ from: hours(2), to: hours(8) }, 2);
-      expect(got.map((p) => p.id)).toEqual(await expected((p) => p.scheduled_at >= hours(2) && p.scheduled_at < hours(8)));
-      expect(got.map((p) => p.scheduled_at.getTime()).sort()).toEqual([2, 3, 4, 5, 6, 7].map((h) => hours(h).getTime()));
+      expect(got.map((p) => p.id)).toEqual(
+        await expected((p) => p.scheduled_at >= hours(2) && p.scheduled_at < hours(8)),
+      );
+      expect(got.map((p) => p.scheduled_at.getTime()).sort()).toEqual(
+        [2, 3, 4, 5, 6, 7].map((h) => hours(h).getTime()),
+      );
     });
 
     it('combines status and time filters', async () => {
@@ -96,7 +103,9 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
 
   describe('attempts', () => {
     it('start, finish and interrupt: only open attempts of that delivery are closed', async () => {
-      const { deliveryIds: [d, other] } = await insertPostWith(posts, seconds(-5), [{ account: tg }, { account: tg }]);
+      const {
+        deliveryIds: [d, other],
+      } = await insertPostWith(posts, seconds(-5), [{ account: tg }, { account: tg }]);
       const t0 = new Date(Date.now() - 10_000);
       const a1 = await posts.startAttempt(d, 1, t0);
       await posts.finishAttempt(a1, { outcome: 'transient', statusCode: 502, error: 'bad gateway' });
@@ -123,7 +132,12 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
       expect(others).toEqual([expect.objectContaining({ id: otherOpen, finished_at: null, outcome: null })]);
 
       await posts.finishAttempt(otherOpen, { outcome: 'published', statusCode: 200, remoteId: 'r-1' });
-      expect((await posts.attemptsOf(other))[0]).toMatchObject({ outcome: 'published', status_code: 200, remote_id: 'r-1', error: null });
+      expect((await posts.attemptsOf(other))[0]).toMatchObject({
+        outcome: 'published',
+        status_code: 200,
+        remote_id: 'r-1',
+        error: null,
+      });
     });
   });
 
@@ -132,11 +146,21 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
       const key = `k-${randomUUID()}`;
       expect(await posts.reserveIdempotencyKey(m.db, key, 'hash-a')).toBe(true);
       expect(await posts.reserveIdempotencyKey(m.db, key, 'hash-b')).toBe(false);
-      expect(await posts.findIdempotencyKey(key)).toMatchObject({ key, request_hash: 'hash-a', status_code: null, response: null });
+      expect(await posts.findIdempotencyKey(key)).toMatchObject({
+        key,
+        request_hash: 'hash-a',
+        status_code: null,
+        response: null,
+      });
 
       const body = { id: randomUUID(), status: 'scheduled', deliveries: [{ platform: 'telegram' }] };
       await posts.saveIdempotentResponse(m.db, key, 201, body);
-      expect(await posts.findIdempotencyKey(key)).toMatchObject({ key, request_hash: 'hash-a', status_code: 201, response: body });
+      expect(await posts.findIdempotencyKey(key)).toMatchObject({
+        key,
+        request_hash: 'hash-a',
+        status_code: 201,
+        response: body,
+      });
     });
 
     it('two concurrent transactions reserving one key: exactly one gets it', async () => {

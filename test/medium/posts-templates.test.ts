@@ -21,7 +21,14 @@ describe('PostsService: composing templates (medium)', () => {
     redis = mediumRedis();
     prefix = uniquePrefix('templates');
     app = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ config: mediumConfig(prefix, { CRIER_ROLE: 'api' }), db: m.db, redis, secretKey: Buffer.alloc(32, 3) })],
+      imports: [
+        AppModule.forRoot({
+          config: mediumConfig(prefix, { CRIER_ROLE: 'api' }),
+          db: m.db,
+          redis,
+          secretKey: Buffer.alloc(32, 3),
+        }),
+      ],
     }).compile();
     await app.init();
     const { article } = await app.get(ArticlesService).create({
@@ -41,10 +48,19 @@ describe('PostsService: composing templates (medium)', () => {
   });
 
   const account = (settings: Record<string, unknown> = {}) =>
-    app.get(AccountsService).create({ platform: 'mastodon', name: 'm', credentials: { accessToken: 'tok' }, settings: { apiBaseUrl: 'https://m.example.com', ...settings } });
+    app
+      .get(AccountsService)
+      .create({
+        platform: 'mastodon',
+        name: 'm',
+        credentials: { accessToken: 'tok' },
+        settings: { apiBaseUrl: 'https://m.example.com', ...settings },
+      });
   const textsOf = async (accountIds: string[], template?: string) => {
     const at = new Date(Date.now() + 3_600_000).toISOString();
-    const { body } = await app.get(PostsService).create({ articleId, accountIds, scheduledAt: at, ...(template ? { template } : {}) });
+    const { body } = await app
+      .get(PostsService)
+      .create({ articleId, accountIds, scheduledAt: at, ...(template ? { template } : {}) });
     return accountIds.map((id) => body.deliveries.find((d) => d.accountId === id)?.text);
   };
 
@@ -64,7 +80,11 @@ describe('PostsService: composing templates (medium)', () => {
 
   it('refuses a bad post template or account template with a 400 naming the field', async () => {
     const a = await account();
-    const error = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as HttpException);
+    const error = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: unknown) => e as HttpException,
+      );
     const post = await error(textsOf([a.id], '{title} {body} {url}'));
     expect(post?.getStatus()).toBe(400);
     expect(JSON.stringify(post?.getResponse())).toContain('template has an unknown placeholder {body}');

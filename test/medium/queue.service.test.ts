@@ -149,7 +149,14 @@ describe('QueueService (medium)', () => {
     await qs.ensureJob(delivery('mastodon'), new Date());
     const counts = await qs.counts();
     const by = Object.fromEntries(counts.map((c) => [c.platform, c]));
-    expect(by.telegram).toMatchObject({ name: 'publish-telegram', delayed: 2, waiting: 1, active: 0, failed: 0, paused: 0 });
+    expect(by.telegram).toMatchObject({
+      name: 'publish-telegram',
+      delayed: 2,
+      waiting: 1,
+      active: 0,
+      failed: 0,
+      paused: 0,
+    });
     expect(by.mastodon).toMatchObject({ delayed: 0, waiting: 1 });
     for (const c of counts.filter((x) => x.platform !== 'telegram' && x.platform !== 'mastodon')) {
       expect(c).toMatchObject({ delayed: 0, waiting: 0 });

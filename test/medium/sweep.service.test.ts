@@ -46,7 +46,11 @@ describe('SweepService.sweepOnce (medium)', () => {
     await m.db.deleteFrom('deliveries').execute();
     prefix = uniquePrefix('sweep');
     // Small lock/timeout values, so the stale-`publishing` window is a few seconds (the tests use an hour).
-    config = mediumConfig(prefix, { CRIER_SWEEP_SECONDS: '1', CRIER_JOB_LOCK_MS: '1000', CRIER_HTTP_TIMEOUT_MS: '100' });
+    config = mediumConfig(prefix, {
+      CRIER_SWEEP_SECONDS: '1',
+      CRIER_JOB_LOCK_MS: '1000',
+      CRIER_HTTP_TIMEOUT_MS: '100',
+    });
     queues = new QueueService(config, redis);
     sweep = new SweepService(posts, queues, redis, config);
   });
@@ -70,7 +74,10 @@ describe('SweepService.sweepOnce (medium)', () => {
   const jobOf = (id: string, platform = 'telegram') => queues.queue(platform as 'telegram').getJob(publishJobId(id));
   const hasJob = (id: string, platform = 'telegram') => queues.hasJob({ id, platform });
   const totalJobs = async () =>
-    (await queues.counts()).reduce((n, c) => n + c.waiting + c.delayed + c.active + c.paused + c.completed + c.failed, 0);
+    (await queues.counts()).reduce(
+      (n, c) => n + c.waiting + c.delayed + c.active + c.paused + c.completed + c.failed,
+      0,
+    );
 
   async function setUpdatedAt(id: string, at: Date): Promise<void> {
     await m.db.updateTable('deliveries').set({ updated_at: at }).where('id', '=', id).execute();
@@ -80,7 +87,10 @@ describe('SweepService.sweepOnce (medium)', () => {
     const due = await insertPostWith(posts, seconds(-120), [{ account: tg }, { account: masto }]);
     const future = await insertPostWith(posts, seconds(3600), [{ account: tg }]);
     const retrying = await insertPostWith(posts, seconds(-600), [{ account: tg }]);
-    await posts.transition(retrying.deliveryIds[0], ['scheduled'], { status: 'retrying', next_attempt_at: seconds(300) });
+    await posts.transition(retrying.deliveryIds[0], ['scheduled'], {
+      status: 'retrying',
+      next_attempt_at: seconds(300),
+    });
 
     expect(await sweep.sweepOnce()).toBe(4);
 
@@ -101,7 +111,9 @@ describe('SweepService.sweepOnce (medium)', () => {
   });
 
   it('leaves an existing job alone (no double enqueue, no moved delay)', async () => {
-    const { deliveryIds: [id] } = await insertPostWith(posts, seconds(3600), [{ account: tg }]);
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(3600), [{ account: tg }]);
     await queues.ensureJob({ id, platform: 'telegram' }, seconds(60));
     expect(await sweep.sweepOnce()).toBe(0);
     const j = (await jobOf(id))!;
@@ -110,7 +122,9 @@ describe('SweepService.sweepOnce (medium)', () => {
   });
 
   it('re-queues a publishing delivery abandoned long ago, not one a worker is still on', async () => {
-    const { deliveryIds: [stale, fresh] } = await insertPostWith(posts, seconds(-3600), [{ account: tg }, { account: tg }]);
+    const {
+      deliveryIds: [stale, fresh],
+    } = await insertPostWith(posts, seconds(-3600), [{ account: tg }, { account: tg }]);
     const now = new Date();
     expect(await posts.claim(stale, now)).toBeDefined();
     expect(await posts.claim(fresh, now)).toBeDefined();
@@ -147,7 +161,9 @@ describe('SweepService.sweepOnce (medium)', () => {
   });
 
   it('does nothing while another sweeper holds the lock, and its own lock expires', async () => {
-    const { deliveryIds: [id] } = await insertPostWith(posts, seconds(-60), [{ account: tg }]);
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-60), [{ account: tg }]);
     await redis.set(lockKey(), 'another-worker', 'PX', 60_000);
     expect(await sweep.sweepOnce()).toBe(0);
     expect(await hasJob(id)).toBe(false);

@@ -115,7 +115,9 @@ export class CrierProcess {
   /** The last lines of the process's log, for a failed test's report (Crier's logs never carry secrets). */
   printLogTail(lines = 80): void {
     const tail = this.output.trimEnd().split('\n').slice(-lines).join('\n');
-    process.stderr.write(`\n--- last ${lines} log lines of crier (${this.opts.role ?? 'all'}) at ${this.url} ---\n${tail}\n--- end of log ---\n`);
+    process.stderr.write(
+      `\n--- last ${lines} log lines of crier (${this.opts.role ?? 'all'}) at ${this.url} ---\n${tail}\n--- end of log ---\n`,
+    );
   }
 
   /** SIGKILL: a crash, no clean-up. */

@@ -70,7 +70,12 @@ export async function publishText(api: Api, accountIds: string | string[], text:
   const body = { text, accountIds: ([] as string[]).concat(accountIds), ...(scheduledAt ? { scheduledAt } : {}) };
   const res = await api.post('/api/v1/posts').send(body).expect(201);
   const deliveries = res.body.deliveries as Array<{ id: string; platform: string }>;
-  return { postId: res.body.id as string, deliveryId: deliveries[0].id, scheduledAt: res.body.scheduledAt as string, deliveries };
+  return {
+    postId: res.body.id as string,
+    deliveryId: deliveries[0].id,
+    scheduledAt: res.body.scheduledAt as string,
+    deliveries,
+  };
 }
 
 /** The delivery's attempt log, oldest first. */
@@ -82,7 +87,12 @@ export async function attemptLog(api: Api, deliveryId: string): Promise<Array<Re
 export async function createTelegramAccount(api: Api, tg: TelegramFake, name = 'Telegram channel'): Promise<string> {
   const res = await api
     .post('/api/v1/accounts')
-    .send({ platform: 'telegram', name, credentials: { botToken: tg.botToken }, settings: { chatId: String(tg.chats[0].id), apiBaseUrl: tg.baseUrl } })
+    .send({
+      platform: 'telegram',
+      name,
+      credentials: { botToken: tg.botToken },
+      settings: { chatId: String(tg.chats[0].id), apiBaseUrl: tg.baseUrl },
+    })
     .expect(201);
   return res.body.id as string;
 }
@@ -90,7 +100,12 @@ export async function createTelegramAccount(api: Api, tg: TelegramFake, name = '
 export async function createMastodonAccount(api: Api, fake: MastodonFake, name = 'Mastodon'): Promise<string> {
   const res = await api
     .post('/api/v1/accounts')
-    .send({ platform: fake.flavour, name, credentials: { accessToken: fake.accessToken }, settings: { apiBaseUrl: fake.baseUrl } })
+    .send({
+      platform: fake.flavour,
+      name,
+      credentials: { accessToken: fake.accessToken },
+      settings: { apiBaseUrl: fake.baseUrl },
+    })
     .expect(201);
   return res.body.id as string;
 }
@@ -99,21 +114,28 @@ export async function startMastodon(opts: MastodonFakeOptions = {}): Promise<Mas
   return MastodonFake.start(opts);
 }
 
-export async function createArticle(api: Api, over: Record<string, unknown> = {}): Promise<{ id: string; url: string; title: string }> {
-  const res = await api
-    .post('/api/v1/articles')
-    .send({
-      url: `https://news.example/2026/${Math.random().toString(36).slice(2)}`,
-      title: 'Council approves the new budget after a long night',
-      text: 'The council voted 7-2 on Tuesday.\n\nPlease follow us on Gab, Telegram and Truth Social!\n\nThe plan starts in May.',
-      ...over,
-    });
+export async function createArticle(
+  api: Api,
+  over: Record<string, unknown> = {},
+): Promise<{ id: string; url: string; title: string }> {
+  const res = await api.post('/api/v1/articles').send({
+    url: `https://news.example/2026/${Math.random().toString(36).slice(2)}`,
+    title: 'Council approves the new budget after a long night',
+    text: 'The council voted 7-2 on Tuesday.\n\nPlease follow us on Gab, Telegram and Truth Social!\n\nThe plan starts in May.',
+    ...over,
+  });
   if (res.status !== 201) throw new Error(`article: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
 /** Waits until the delivery reaches one of `statuses`; returns the post's delivery. */
-export async function waitForDelivery(api: Api, postId: string, deliveryId: string, statuses: string[], timeoutMs = 20_000) {
+export async function waitForDelivery(
+  api: Api,
+  postId: string,
+  deliveryId: string,
+  statuses: string[],
+  timeoutMs = 20_000,
+) {
   return waitFor(
     async () => {
       const res = await api.get(`/api/v1/posts/${postId}`);

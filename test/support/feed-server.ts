@@ -107,7 +107,8 @@ export class FeedServer {
       const pump = () => {
         while (sent < bytes) {
           sent += chunk.length;
-          if (!res.write(sent === chunk.length ? Buffer.from('<rss><channel>' + ' '.repeat(65536 - 14)) : chunk)) return void res.once('drain', pump);
+          if (!res.write(sent === chunk.length ? Buffer.from('<rss><channel>' + ' '.repeat(65536 - 14)) : chunk))
+            return void res.once('drain', pump);
         }
         res.end('</channel></rss>');
       };
@@ -135,7 +136,9 @@ export class FeedServer {
   }
 
   raw(path: string, status: number, body: string, headers: Record<string, string> = {}): string {
-    return this.special(path, (_q, res) => res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(body));
+    return this.special(path, (_q, res) =>
+      res.writeHead(status, { 'Content-Type': 'text/plain', ...headers }).end(body),
+    );
   }
 
   hits(path: string): number {
@@ -186,7 +189,9 @@ function render(f: Feed, self: string): { body: string; type: string } {
 
 function rss(f: Feed, self: string): string {
   const items = f.items.map(
-    (i) => `<item><title>${esc(i.title)}</title><link>${esc(i.link)}</link><guid isPermaLink="false">${esc(i.guid)}</guid>
+    (
+      i,
+    ) => `<item><title>${esc(i.title)}</title><link>${esc(i.link)}</link><guid isPermaLink="false">${esc(i.guid)}</guid>
 <pubDate>${(i.date ?? new Date()).toUTCString()}</pubDate>${(i.categories ?? []).map((c) => `<category><![CDATA[${c}]]></category>`).join('')}
 <description>${esc((i.html ?? '').slice(0, 200))}</description><content:encoded><![CDATA[${i.html ?? ''}]]></content:encoded>
 ${i.imageUrl ? `<media:content url="${esc(i.imageUrl)}" medium="image"/>` : ''}</item>`,
@@ -199,7 +204,9 @@ ${items.join('\n')}</channel></rss>`;
 
 function atom(f: Feed, self: string): string {
   const entries = f.items.map(
-    (i) => `<entry><id>${esc(i.guid)}</id><title type="html">${esc(esc(i.title))}</title><link rel="alternate" href="${esc(i.link)}"/>
+    (
+      i,
+    ) => `<entry><id>${esc(i.guid)}</id><title type="html">${esc(esc(i.title))}</title><link rel="alternate" href="${esc(i.link)}"/>
 <updated>${(i.date ?? new Date()).toISOString()}</updated>${(i.categories ?? []).map((c) => `<category term="${esc(c)}"/>`).join('')}
 ${i.imageUrl ? `<link rel="enclosure" type="image/jpeg" href="${esc(i.imageUrl)}"/>` : ''}<content type="html">${esc(i.html ?? '')}</content></entry>`,
   );

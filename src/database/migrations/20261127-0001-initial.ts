@@ -64,7 +64,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('deliveries_post_idx').on('deliveries').column('post_id').execute();
-  await db.schema.createIndex('deliveries_account_status_idx').on('deliveries').columns(['account_id', 'status']).execute();
+  await db.schema
+    .createIndex('deliveries_account_status_idx')
+    .on('deliveries')
+    .columns(['account_id', 'status'])
+    .execute();
   await db.schema.createIndex('deliveries_due_idx').on('deliveries').columns(['status', 'next_attempt_at']).execute();
 
   await db.schema

@@ -15,7 +15,13 @@ import {
   TransientError,
   VerifyResult,
 } from '../platform';
-import { CallPhase, FailureContext, IDEMPOTENCY_TRUST_MS, classifyMastodon, maybePosted } from './mastodon-family.errors';
+import {
+  CallPhase,
+  FailureContext,
+  IDEMPOTENCY_TRUST_MS,
+  classifyMastodon,
+  maybePosted,
+} from './mastodon-family.errors';
 import { RemoteStatus, createdAtMs, statusMatches } from './mastodon-family.match';
 
 /** What distinguishes one Mastodon-family platform from another, besides its error refinements. */
@@ -160,7 +166,8 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
     await this.beforePublish(api, req);
     // A thread's image goes with part 1 only.
     const withMedia = (req.partIndex ?? 1) === 1 && req.article?.imageUrl;
-    const mediaIds = withMedia && req.article?.imageUrl ? [await this.uploadImage(api, req.article.imageUrl, ctx, req)] : [];
+    const mediaIds =
+      withMedia && req.article?.imageUrl ? [await this.uploadImage(api, req.article.imageUrl, ctx, req)] : [];
     const publishCtx: FailureContext = {
       platform: this.id,
       phase: 'publish',

@@ -56,7 +56,14 @@ describe('statusMatches', () => {
 });
 
 describe('idempotencyKey (threads)', () => {
-  const base = { deliveryId: 'd1', text: 't', article: null, attempt: 1, firstAttemptAt: new Date(), previousAmbiguous: false };
+  const base = {
+    deliveryId: 'd1',
+    text: 't',
+    article: null,
+    attempt: 1,
+    firstAttemptAt: new Date(),
+    previousAmbiguous: false,
+  };
   it('is the delivery id for a single post and part 1, `<id>:<k>` for part k > 1', () => {
     expect(idempotencyKey(base)).toBe('d1');
     expect(idempotencyKey({ ...base, partIndex: 1 })).toBe('d1');

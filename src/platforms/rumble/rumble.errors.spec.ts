@@ -16,14 +16,19 @@ const res = (status: number, text = '', headers: Record<string, string> = {}): H
 
 describe('rumble field errors', () => {
   it('flattens errors:{field:{code,message}} and tolerates strings and odd values', () => {
-    const json = { success: false, errors: { title: { code: 'REQUIRED', message: 'Title needed' }, video: 'bad', x: 3 } };
+    const json = {
+      success: false,
+      errors: { title: { code: 'REQUIRED', message: 'Title needed' }, video: 'bad', x: 3 },
+    };
     expect(rumbleFieldErrors(json)).toEqual([
       { field: 'title', code: 'REQUIRED', message: 'Title needed' },
       { field: 'video', code: '', message: 'bad' },
       { field: 'x', code: '', message: '' },
     ]);
     expect(rumbleFieldErrors({ success: false })).toEqual([]);
-    expect(describeFieldErrors(rumbleFieldErrors(json))).toBe('title: Title needed (REQUIRED); video: bad; x: rejected');
+    expect(describeFieldErrors(rumbleFieldErrors(json))).toBe(
+      'title: Title needed (REQUIRED); video: bad; x: rejected',
+    );
   });
 
   it('tells Rumble’s own hiccup from field problems and token problems', () => {
