@@ -4,22 +4,48 @@ import { Pool } from 'pg';
 import { testSecrets } from '../test/support/crier-process';
 import { adminUrl, urlFor } from '../test/support/pg';
 
-/** A throwaway database and queue prefix for one benchmark run, and their removal. */
+export const redisUrl = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Deletes every key under `prefix:` with SCAN (never KEYS: the Redis is shared, and KEYS blocks it for everyone);
+ * returns how many were deleted.
+ */
+export async function deleteRedisPrefix(redis: IORedis, prefix: string): Promise<number> {
+  let deleted = 0;
+  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
+    const batch = keys as string[];
+    if (batch.length) deleted += await redis.unlink(...batch);
+  }
+  return deleted;
+}
+
+/** A throwaway database and queue prefix for one benchmark run, and their removal (safe to call twice). */
 export async function benchEnvironment() {
   const dbName = `crier_bench_${randomBytes(4).toString('hex')}`;
   const admin = new Pool({ connectionString: adminUrl(), max: 1 });
-  await admin.query(`CREATE DATABASE ${dbName}`);
+  try {
+    await admin.query(`CREATE DATABASE ${dbName}`);
+  } catch (e) {
+    await admin.end();
+    throw e;
+  }
   const secrets = testSecrets();
+  let cleaned: Promise<void> | undefined;
   return {
+    dbName,
     databaseUrl: urlFor(dbName),
     secrets,
-    async cleanup(): Promise<void> {
-      const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-      const keys = await redis.keys(`${secrets.queuePrefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
+    cleanup(): Promise<void> {
+      cleaned ??= (async () => {
+        const redis = new IORedis(redisUrl());
+        try {
+          await deleteRedisPrefix(redis, secrets.queuePrefix);
+        } finally {
+          redis.disconnect();
+          await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).finally(() => admin.end());
+        }
+      })();
+      return cleaned;
     },
   };
 }

@@ -74,14 +74,12 @@ async function main() {
   const memory = async () => mib(await metric('crier_process_resident_memory_bytes'));
   try {
     const api = crier.api();
-    const acc = await api
-      .post('/api/v1/accounts')
-      .send({
-        platform: 'telegram',
-        name: 'tg',
-        credentials: { botToken: tg.botToken },
-        settings: { chatId: String(tg.chats[0].id), apiBaseUrl: tg.baseUrl },
-      });
+    const acc = await api.post('/api/v1/accounts').send({
+      platform: 'telegram',
+      name: 'tg',
+      credentials: { botToken: tg.botToken },
+      settings: { chatId: String(tg.chats[0].id), apiBaseUrl: tg.baseUrl },
+    });
     const accountIds = [acc.body.id as string];
     // A day's delay: the deliveries wait, so only taking and scheduling is measured.
     const feedUrl = server.feed('/burst', 'rss', []);

@@ -32,22 +32,18 @@ async function main() {
     const api = crier.api();
     const accountIds: string[] = [];
     for (let i = 0; i < accountsPerPlatform; i++) {
-      const a = await api
-        .post('/api/v1/accounts')
-        .send({
-          platform: 'telegram',
-          name: `tg${i}`,
-          credentials: { botToken: tg.botToken },
-          settings: { chatId: String(tg.chats[0].id), apiBaseUrl: tg.baseUrl },
-        });
-      const b = await api
-        .post('/api/v1/accounts')
-        .send({
-          platform: 'mastodon',
-          name: `m${i}`,
-          credentials: { accessToken: masto.accessToken },
-          settings: { apiBaseUrl: masto.baseUrl },
-        });
+      const a = await api.post('/api/v1/accounts').send({
+        platform: 'telegram',
+        name: `tg${i}`,
+        credentials: { botToken: tg.botToken },
+        settings: { chatId: String(tg.chats[0].id), apiBaseUrl: tg.baseUrl },
+      });
+      const b = await api.post('/api/v1/accounts').send({
+        platform: 'mastodon',
+        name: `m${i}`,
+        credentials: { accessToken: masto.accessToken },
+        settings: { apiBaseUrl: masto.baseUrl },
+      });
       accountIds.push(a.body.id, b.body.id);
     }
     const createStart = performance.now();

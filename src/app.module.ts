@@ -12,6 +12,7 @@ import { ArticlesService } from './articles/articles.service';
 import { PreviewsService } from './articles/previews.service';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DATABASE, Db } from './database/database';
+import { LeasesRepository } from './database/leases.repository';
 import { FeedIngestService } from './feeds/feed-ingest.service';
 import { FeedPollService } from './feeds/feed-poll.service';
 import { FeedPoller } from './feeds/feed-poller';
@@ -22,10 +23,12 @@ import { FeedsService } from './feeds/feeds.service';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
 import { AccountHoldsService } from './posts/account-holds.service';
+import { DeliveryStateRepository } from './posts/delivery-state.repository';
+import { DeliveryStateService } from './posts/delivery-state.service';
 import { PostsController } from './posts/posts.controller';
 import { PostsRepository } from './posts/posts.repository';
 import { PostsService } from './posts/posts.service';
-import { AccountLock } from './publishing/account-lock';
+import { BudgetsRepository } from './publishing/budgets.repository';
 import { PublishService } from './publishing/publish.service';
 import { PublishWorkers } from './publishing/publish.worker';
 import { SweepService } from './publishing/sweep.service';
@@ -61,6 +64,9 @@ export class AppModule {
       ArticlesRepository,
       PostsRepository,
       QueueService,
+      DeliveryStateRepository,
+      DeliveryStateService,
+      LeasesRepository,
       CredentialRefreshService,
       AccountsService,
       ArticlesService,
@@ -74,7 +80,7 @@ export class AppModule {
       FeedsService,
     ];
     const apiProviders: Provider[] = [PreviewsService];
-    const workerProviders: Provider[] = [AccountLock, PublishService, PublishWorkers, SweepService, FeedPoller];
+    const workerProviders: Provider[] = [BudgetsRepository, PublishService, PublishWorkers, SweepService, FeedPoller];
     const controllers: Type[] = [HealthController];
     if (api)
       controllers.push(AccountsController, ArticlesController, PostsController, QueuesController, FeedsController);

@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { LeasesRepository } from '../database/leases.repository';
 import { TransientError } from '../platforms/platform';
-import { REDIS } from '../queue/redis';
 import { AccountsRepository } from './accounts.repository';
 import { CredentialCipher } from './credential-cipher';
 
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-
 /**
  * Single-flight refresh of rotating credentials (X OAuth 2.0 refresh tokens are single-use). One refresh per
- * account at a time across every process, under a Redis lock; whoever comes second finds the stored credentials
+ * account at a time across every process, under a lease in the database; whoever comes second finds the stored credentials
  * already replaced and uses them. The new pair is written (encrypted) before anyone can use it.
  */
 @Injectable()
@@ -19,7 +15,7 @@ export class CredentialRefreshService {
   constructor(
     private readonly repo: AccountsRepository,
     private readonly cipher: CredentialCipher,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly leases: LeasesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -36,14 +32,16 @@ export class CredentialRefreshService {
     stale: Record<string, string>,
     refresh: (current: Record<string, string>) => Promise<Record<string, string>>,
   ): Promise<Record<string, string>> {
-    const key = `${this.config.queuePrefix}:lock:refresh:${accountId}`;
-    const token = randomUUID();
+    const name = `refresh:${accountId}`;
     const ttl = this.config.httpTimeoutMs * 2 + 5000;
     const deadline = Date.now() + ttl * 2;
-    while ((await this.redis.set(key, token, 'PX', ttl, 'NX')) !== 'OK') {
-      if (Date.now() > deadline)
+    let lease = await this.leases.hold(name, ttl);
+    while (!lease) {
+      if (Date.now() > deadline) {
         throw new TransientError('another credential refresh of this account is still running');
+      }
       await new Promise((r) => setTimeout(r, 100));
+      lease = await this.leases.hold(name, ttl);
     }
     try {
       const row = await this.repo.find(accountId);
@@ -54,7 +52,7 @@ export class CredentialRefreshService {
       await this.repo.update(row.id, { credentials_enc: this.cipher.encrypt(row.id, fresh) });
       return fresh;
     } finally {
-      await this.redis.eval(RELEASE, 1, key, token);
+      await lease.release();
     }
   }
 }

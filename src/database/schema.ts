@@ -67,6 +67,12 @@ export interface DeliveriesTable {
   parts: NullableJson<string[]>;
   /** Remote ids of the thread parts already posted, in order; null until the first one is out. */
   thread_remote_ids: NullableJson<string[]>;
+  /** The fence of the current claim (migration 0004): writes out of `publishing` must name it. */
+  claim_token: string | null;
+  /** The claim's lease: a `publishing` row whose lease ran out has lost its worker. */
+  claimed_until: NullableTimestamp;
+  /** Creation order, to break ties between deliveries scheduled at the same instant. */
+  seq: Generated<number>;
   created_at: CreatedTimestamp;
   updated_at: CreatedTimestamp;
 }
@@ -134,6 +140,25 @@ export interface FeedItemsTable {
   updated_at: CreatedTimestamp;
 }
 
+/** A rate-budget counter (`platform:scope:key`) and the platform's own "not before" for it. */
+export interface RateBudgetsTable {
+  key: string;
+  blocked_until: NullableTimestamp;
+}
+
+/** One spend of a budget counter: the sliding-window log. */
+export interface BudgetSpendsTable {
+  key: string;
+  at: Timestamp;
+}
+
+/** A named lease (the sweep): one holder at a time until `until`. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  until: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   articles: ArticlesTable;
@@ -143,6 +168,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   feeds: FeedsTable;
   feed_items: FeedItemsTable;
+  rate_budgets: RateBudgetsTable;
+  budget_spends: BudgetSpendsTable;
+  leases: LeasesTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

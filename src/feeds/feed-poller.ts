@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { REDIS } from '../queue/redis';
-import { acquireFeedLock } from './feed-lock';
+import { LeasesRepository } from '../database/leases.repository';
 import { FeedPollService } from './feed-poll.service';
 import { FeedsRepository } from './feeds.repository';
 
@@ -13,7 +11,7 @@ const BATCH = 50;
 
 /**
  * The worker side of feeds: every few seconds, the feeds whose `next_poll_at` has come are polled, each under
- * its Redis lock (one poller per feed across processes). Postgres holds the schedule, so a restart or a second
+ * its lease in the database (one poller per feed across processes). Postgres holds the schedule, so a restart or a second
  * worker changes nothing; on shutdown in-flight fetches are aborted and the tick is awaited.
  */
 @Injectable()
@@ -26,7 +24,7 @@ export class FeedPoller implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly repo: FeedsRepository,
     private readonly polls: FeedPollService,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly leases: LeasesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -74,7 +72,7 @@ export class FeedPoller implements OnModuleInit, OnModuleDestroy {
 
   private async pollLocked(feedId: string, now: Date): Promise<boolean> {
     const ttl = this.config.httpTimeoutMs * 2 + 30_000;
-    const lock = await acquireFeedLock(this.redis, this.config.queuePrefix, feedId, ttl);
+    const lock = await this.leases.hold(`feed:${feedId}`, ttl);
     if (!lock) return false;
     try {
       // Re-read under the lock: deleted, or polled by another process since the due query, means nothing to do.

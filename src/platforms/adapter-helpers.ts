@@ -1,4 +1,5 @@
-import { AccountRef, PlatformError, ReauthError, VerifyResult } from './platform';
+import { createHash } from 'node:crypto';
+import { AccountRef, AdapterContext, PlatformError, ReauthError, VerifyResult } from './platform';
 import { redact, trimBaseUrl } from './http';
 
 /** Small pieces every adapter needs: reading the account, wording errors, turning failures into verify results. */
@@ -8,6 +9,17 @@ export function credential(account: AccountRef, name: string, platform: string):
   const v = account.credentials[name];
   if (!v) throw new ReauthError(`${platform}: credential ${name} is missing`);
   return v;
+}
+
+/**
+ * The fence before the irreversible call, as `HttpCall.fence` for the request that creates the post:
+ * `await ctx.assertClaimed?.()` right before that request is sent (each time it is sent). Its rejection (the worker
+ * lost its claim; not a PlatformError) passes through unchanged, and then nothing is sent.
+ */
+export function claimFence(ctx: AdapterContext): () => Promise<void> {
+  return async () => {
+    await ctx.assertClaimed?.();
+  };
 }
 
 /** The account's base URL (settings, else the platform default) without trailing slashes. */
@@ -76,4 +88,39 @@ export async function verifyOutcome(run: () => Promise<VerifyResult>): Promise<V
     }
     throw e;
   }
+}
+
+/**
+ * A budget key for a secret (a bot token, an app key): a one-way digest, so counters can be keyed by token without
+ * the token ever being stored or logged. 16 bytes of SHA-256 is far beyond guessing for tokens of this length.
+ */
+export function tokenKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 32);
+}
+
+/**
+ * A budget key: the origin of the account's base URL (the same token on another instance is another counter) and
+ * `parts`, which must be non-secret ids or `tokenKey` digests. Never throws: a malformed base URL is digested too,
+ * and publish reports it as the account problem it is.
+ */
+export function budgetKey(base: string | undefined, ...parts: string[]): string {
+  let origin: string;
+  try {
+    origin = base ? new URL(base).origin : 'default';
+  } catch {
+    origin = `base:${tokenKey(base ?? '')}`;
+  }
+  return [origin, ...parts].join('#');
+}
+
+/**
+ * The per-account key of a token-based platform: the digest of credential `field` on the account's instance. Without
+ * that credential (publish will hold the account for it) the counter falls back to Crier's own account id.
+ */
+export function tokenBudgetKey(account: AccountRef, field: string, defaultBase?: string): string {
+  const secret = account.credentials[field];
+  return budgetKey(
+    account.settings.apiBaseUrl || defaultBase,
+    secret ? tokenKey(secret) : `account:${account.accountId}`,
+  );
 }

@@ -24,8 +24,10 @@ describe('trimBaseUrl', () => {
 describe('request', () => {
   let server: http.Server;
   let port: number;
+  let hits = 0;
   beforeAll(async () => {
     server = http.createServer((req, res) => {
+      hits++;
       if (req.url === '/big') res.end('x'.repeat(2048));
       else if (req.url === '/hang') setTimeout(() => res.end('late'), 2000).unref();
       else res.writeHead(503, { 'Content-Type': 'application/json' }).end('{"error":"down"}');
@@ -74,6 +76,32 @@ describe('request', () => {
   it('bounds the response size', async () => {
     const e = await call('/big', { maxBodyBytes: 100 }).catch((x: unknown) => x);
     expect((e as PlatformError).kind).toBe('transient');
+  });
+
+  describe('fence (the claim check before the irreversible call)', () => {
+    it('is awaited before the request is sent, and its time does not count against the timeout', async () => {
+      const before = hits;
+      const fence = jest.fn(async () => {
+        expect(hits).toBe(before);
+        await new Promise((r) => setTimeout(r, 300));
+      });
+      await expect(call('/x', { fence, timeoutMs: 250 })).resolves.toMatchObject({ status: 503 });
+      expect(fence).toHaveBeenCalledTimes(1);
+      expect(hits).toBe(before + 1);
+    });
+
+    it('passes its rejection through unchanged (not mapped to a PlatformError) and sends nothing', async () => {
+      class ClaimLostForTest extends Error {}
+      const lost = new ClaimLostForTest('claim lost');
+      const before = hits;
+      let sentCalled = false;
+      const onSent = () => ((sentCalled = true), new AmbiguousError('sent'));
+      const e = await call('/x', { fence: () => Promise.reject(lost), onSent }).catch((x: unknown) => x);
+      expect(e).toBe(lost);
+      expect(e).not.toBeInstanceOf(PlatformError);
+      expect(sentCalled).toBe(false);
+      expect(hits).toBe(before);
+    });
   });
 });
 

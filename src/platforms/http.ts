@@ -42,6 +42,12 @@ export interface HttpCall {
    * uploads (rule 4); publish calls pass their own rule (ambiguous, or transient inside an idempotency window).
    */
   onSent?: (failure: NetworkFailure, message: string) => PlatformError;
+  /**
+   * Awaited right before the request is sent, every time this call is made (a resend after a token refresh is
+   * fenced again). Publish passes `claimFence(ctx)` (ctx.assertClaimed) on the call that creates the post only. Its
+   * rejection passes through unchanged (it is not a PlatformError: the worker lost its claim), and nothing is sent.
+   */
+  fence?: () => Promise<void>;
   maxBodyBytes?: number;
 }
 
@@ -85,8 +91,13 @@ function errorCode(e: unknown): string {
   return 'ERR_NETWORK';
 }
 
-/** Performs one request. Resolves with any HTTP status; rejects only with a PlatformError. */
+/**
+ * Performs one request. Resolves with any HTTP status; rejects only with a PlatformError, or with the rejection of
+ * `call.fence` as is (before anything is sent).
+ */
 export async function request(call: HttpCall): Promise<HttpResponse> {
+  // Outside the try below: the fence's rejection must not become a network error.
+  if (call.fence) await call.fence();
   const state = { connected: false };
   const config: AxiosRequestConfig = {
     method: call.method,

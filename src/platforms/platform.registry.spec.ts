@@ -1,5 +1,5 @@
 import { ADAPTERS, checkRegistry, findAdapter, getAdapter } from './platform.registry';
-import { PLATFORM_IDS } from './platform';
+import { AccountRef, PLATFORM_IDS, PlatformAdapter } from './platform';
 
 describe('platform registry', () => {
   it('has exactly one adapter for every platform id of the API', () => {
@@ -17,11 +17,38 @@ describe('platform registry', () => {
     expect(findAdapter('rumble')?.id).toBe('rumble');
   });
 
-  it.each(ADAPTERS.map((a) => [a.id, a] as const))('%s declares its fields and a queue rate limit', (_id, a) => {
+  it.each(ADAPTERS.map((a) => [a.id, a] as const))('%s declares its fields', (_id, a) => {
     // API.md: identifiers that are not secret are shown as they are; everything else is masked.
     for (const f of a.credentialFields) expect(f.secret).toBe(!['username', 'clientId', 'expiresAt'].includes(f.name));
     expect(a.settingsFields.find((f) => f.name === 'apiBaseUrl')).toMatchObject({ secret: false });
-    expect(a.rateLimit.max).toBeGreaterThan(0);
-    expect(a.rateLimit.durationMs).toBeGreaterThan(0);
   });
+
+  // Every credential and setting field filled with a distinct value: what an account of each platform may hold.
+  const fullAccount = (a: PlatformAdapter): AccountRef => ({
+    accountId: 'acc-1',
+    credentials: Object.fromEntries(a.credentialFields.map((f) => [f.name, `${f.name}-value-0123456789`])),
+    settings: {
+      ...Object.fromEntries(a.settingsFields.map((f) => [f.name, f.default ?? '-1001234567890'])),
+      apiBaseUrl: 'https://platform.example/api/',
+    },
+    remote: null,
+  });
+
+  it.each(ADAPTERS.map((a) => [a.id, a] as const))(
+    '%s spends a per-account (or narrower) budget, keyed without any credential',
+    (_id, a) => {
+      const account = fullAccount(a);
+      const budgets = a.budgets(account);
+      expect(budgets.some((b) => ['account', 'chat', 'page'].includes(b.scope))).toBe(true);
+      for (const b of budgets) {
+        expect(Number.isInteger(b.max) && b.max > 0).toBe(true);
+        expect(Number.isInteger(b.windowMs) && b.windowMs > 0).toBe(true);
+        expect(b.key).toMatch(/^https:\/\/platform\.example#/);
+        for (const value of Object.values(account.credentials)) expect(b.key).not.toContain(value);
+      }
+      // The same account always counts on the same keys; without credentials, budgets still answer.
+      expect(a.budgets(fullAccount(a))).toEqual(budgets);
+      expect(a.budgets({ ...account, credentials: {} }).length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -94,6 +94,24 @@ export interface RemoteAccount {
   [key: string]: unknown;
 }
 
+/**
+ * At most `max` publishes in any `windowMs` for one counter. Several budgets may share a `key` (Gab's caps per
+ * minute, half hour, hour and day count the same posts).
+ */
+export interface RateBudget {
+  /** What the platform counts against: 'account', 'app', 'bot', 'chat', 'page', 'instance'… */
+  scope: BudgetScope;
+  /**
+   * Identifies the counter within its platform and scope: a non-secret id (chat id, page id, base URL) or
+   * `tokenKey(secret)` (a one-way digest). Never a secret itself: keys are stored in the database.
+   */
+  key: string;
+  max: number;
+  windowMs: number;
+}
+
+export type BudgetScope = 'account' | 'app' | 'bot' | 'chat' | 'page' | 'instance';
+
 export interface PublishResult {
   remoteId: string;
   remoteUrl: string | null;
@@ -109,6 +127,13 @@ export interface VerifyResult {
 export interface AdapterContext {
   /** Per-request timeout for calls to the platform, in ms. */
   timeoutMs: number;
+  /**
+   * The fence before the irreversible call. `publish` awaits it right before the request that creates the post
+   * (after any media upload, which is harmless to repeat): it rejects when this worker no longer holds the
+   * delivery (it was paused or cut off past its lease and another worker took over), and then nothing may be sent.
+   * Let its rejection pass through unchanged. Absent outside the publishing worker.
+   */
+  assertClaimed?: () => Promise<void>;
   /**
    * Whether media downloads (article images and videos, URLs from users and feeds) may reach non-public addresses
    * (CRIER_FEEDS_ALLOW_PRIVATE). Default false: a host that is, or resolves to, a loopback, private, link-local,
@@ -173,8 +198,12 @@ export interface PlatformAdapter {
    * it (or without a key) the worker reconciles first.
    */
   readonly idempotencyWindowMs?: number;
-  /** Queue-wide ceiling for this platform's worker (BullMQ limiter). */
-  readonly rateLimit: { max: number; durationMs: number };
+  /**
+   * The rate budgets one publish through this account spends, where the platform keeps them: per token or
+   * account, per bot and per chat (Telegram), per user and per app (X), per Page (Facebook). Conservative
+   * per-account defaults where the platform publishes nothing. The worker never sends past any of them.
+   */
+  budgets(account: AccountRef): RateBudget[];
   /** Limits for one account (per-instance limits come from `remote.maxCharacters`). */
   limits(remote?: RemoteAccount | null): PlatformLimits;
   /** Length of `text` exactly as the platform counts it. */
@@ -209,7 +238,11 @@ export abstract class PlatformError extends Error {
   }
 }
 
-/** The platform said when to come back (Telegram `retry_after`, Mastodon `X-RateLimit-Reset`). */
+/**
+ * The platform said when to come back (Telegram `retry_after`, Mastodon `X-RateLimit-Reset`). The wait applies to
+ * the budget of `scope` (default 'account'): X's per-app daily cap stops every account of that app, a Telegram
+ * chat's limit only that chat.
+ */
 export class RateLimitedError extends PlatformError {
   readonly kind = 'rate-limited' as const;
   constructor(
@@ -217,6 +250,7 @@ export class RateLimitedError extends PlatformError {
     /** How long to wait before trying again, in ms. */
     readonly retryAfterMs: number,
     statusCode?: number,
+    readonly scope: BudgetScope = 'account',
   ) {
     super(message, statusCode);
   }

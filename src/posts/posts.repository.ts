@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql, Transaction } from 'kysely';
+import { Transaction } from 'kysely';
 import { DATABASE, Db } from '../database/database';
 import type { Database, DeliveryRow, PostRow } from '../database/schema';
-import { derivePostStatus, DeliveryStatus, NOT_STARTED, PostStatus, RUNNABLE } from './statuses';
+import { derivePostStatus, DeliveryStatus, PostStatus } from './statuses';
 
 export interface NewDelivery {
   id: string;
@@ -74,6 +74,11 @@ export class PostsRepository {
       .execute();
   }
 
+  /** The post's own time follows a reschedule (in the transaction that moves its deliveries). */
+  async moveScheduledAt(postId: string, at: Date, tx: Executor = this.db): Promise<void> {
+    await tx.updateTable('posts').set({ scheduled_at: at, updated_at: new Date() }).where('id', '=', postId).execute();
+  }
+
   async findPost(id: string): Promise<PostRow | undefined> {
     return this.db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -107,146 +112,6 @@ export class PostsRepository {
     return this.db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Sets fields on a delivery only while it is in one of `from`; returns the updated row or undefined. */
-  async transition(
-    id: string,
-    from: readonly DeliveryStatus[],
-    patch: Partial<Omit<DeliveryRow, 'id' | 'post_id' | 'created_at' | 'parts' | 'thread_remote_ids'>>,
-    tx: Executor = this.db,
-  ): Promise<DeliveryRow | undefined> {
-    return tx
-      .updateTable('deliveries')
-      .set({ ...patch, updated_at: new Date() })
-      .where('id', '=', id)
-      .where('status', 'in', from)
-      .returningAll()
-      .executeTakeFirst();
-  }
-
-  /**
-   * A thread part is out: its remote id is appended to `thread_remote_ids` (while the delivery is `publishing`),
-   * so no later run sends it again. Part 1 also sets `remote_id`/`remote_url`. The part settles any doubt: the
-   * next part starts unambiguous.
-   */
-  async appendThreadPart(
-    id: string,
-    remoteId: string,
-    first: { remoteUrl: string | null } | null,
-  ): Promise<DeliveryRow | undefined> {
-    return this.db
-      .updateTable('deliveries')
-      .set({
-        thread_remote_ids: sql<string>`coalesce(thread_remote_ids, '[]'::jsonb) || jsonb_build_array(${remoteId}::text)`,
-        ambiguous: false,
-        ...(first ? { remote_id: remoteId, remote_url: first.remoteUrl } : {}),
-        updated_at: new Date(),
-      })
-      .where('id', '=', id)
-      .where('status', '=', 'publishing')
-      .returningAll()
-      .executeTakeFirst();
-  }
-
-  /** Claims a due delivery for publishing: of two workers, exactly one wins. (Crash recovery is the worker's.) */
-  async claim(id: string, now: Date): Promise<DeliveryRow | undefined> {
-    return this.db
-      .updateTable('deliveries')
-      .set((eb) => ({
-        status: 'publishing',
-        first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(now)),
-        updated_at: now,
-      }))
-      .where('id', '=', id)
-      .where('status', 'in', RUNNABLE)
-      .where('next_attempt_at', '<=', new Date(now.getTime() + 1000))
-      .returningAll()
-      .executeTakeFirst();
-  }
-
-  /** Every not-started delivery of the account goes to `held`. */
-  async holdAccount(accountId: string, reason: string): Promise<DeliveryRow[]> {
-    return this.db
-      .updateTable('deliveries')
-      .set({ status: 'held', error: reason, updated_at: new Date() })
-      .where('account_id', '=', accountId)
-      .where('status', 'in', RUNNABLE)
-      .returningAll()
-      .execute();
-  }
-
-  /** Held deliveries of the account become runnable again: on time if still ahead, else now. */
-  async resumeAccount(accountId: string, now: Date): Promise<DeliveryRow[]> {
-    return this.db
-      .updateTable('deliveries')
-      .set((eb) => ({
-        status: 'scheduled',
-        error: null,
-        next_attempt_at: eb.fn('greatest', ['next_attempt_at', eb.val(now)]),
-        updated_at: now,
-      }))
-      .where('account_id', '=', accountId)
-      .where('status', '=', 'held')
-      .returningAll()
-      .execute();
-  }
-
-  async cancelNotStarted(
-    filter: { postId?: string; accountId?: string },
-    reason: string | null,
-  ): Promise<DeliveryRow[]> {
-    if (!filter.postId && !filter.accountId) throw new Error('cancelNotStarted needs a post or an account');
-    let q = this.db
-      .updateTable('deliveries')
-      .set({ status: 'cancelled', error: reason, updated_at: new Date() })
-      .where('status', 'in', NOT_STARTED);
-    if (filter.postId) q = q.where('post_id', '=', filter.postId);
-    if (filter.accountId) q = q.where('account_id', '=', filter.accountId);
-    return q.returningAll().execute();
-  }
-
-  async rescheduleNotStarted(postId: string, at: Date): Promise<DeliveryRow[]> {
-    return this.db.transaction().execute(async (tx) => {
-      const moved = await tx
-        .updateTable('deliveries')
-        .set({ scheduled_at: at, next_attempt_at: at, updated_at: new Date() })
-        .where('post_id', '=', postId)
-        .where('status', 'in', NOT_STARTED)
-        .returningAll()
-        .execute();
-      if (moved.length > 0)
-        await tx
-          .updateTable('posts')
-          .set({ scheduled_at: at, updated_at: new Date() })
-          .where('id', '=', postId)
-          .execute();
-      return moved;
-    });
-  }
-
-  /** Runnable deliveries, oldest first, for the missing-job sweep. */
-  async runnable(limit: number, afterId?: string): Promise<DeliveryRow[]> {
-    let q = this.db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('status', 'in', [...RUNNABLE, 'publishing']);
-    if (afterId) q = q.where('id', '>', afterId);
-    return q.orderBy('id').limit(limit).execute();
-  }
-
-  /** Due, not yet finished deliveries of an account scheduled before `before` (per-account ordering). */
-  async earlierPendingOfAccount(accountId: string, deliveryId: string, before: Date): Promise<number> {
-    const r = await this.db
-      .selectFrom('deliveries')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('account_id', '=', accountId)
-      .where('id', '!=', deliveryId)
-      .where('status', 'in', ['scheduled', 'publishing'])
-      .where('next_attempt_at', '<=', new Date())
-      .where('scheduled_at', '<', before)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
-
   /** published_at of the account's deliveries published since `since`, oldest first (daily caps). */
   async publishedSince(accountId: string, since: Date): Promise<Date[]> {
     const rows = await this.db
@@ -258,47 +123,6 @@ export class PostsRepository {
       .orderBy('published_at')
       .execute();
     return rows.map((r) => new Date(r.published_at as Date));
-  }
-
-  /** The earliest-scheduled due delivery of the account other than `exceptId` (retries keep their own times). */
-  async nextDueOfAccount(accountId: string, exceptId: string, now: Date): Promise<DeliveryRow | undefined> {
-    return this.db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('id', '!=', exceptId)
-      .where('status', '=', 'scheduled')
-      .where('next_attempt_at', '<=', now)
-      .orderBy('scheduled_at')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-  }
-
-  /** The runnable delivery of the account that comes next in time (none due). */
-  async nextUpcomingOfAccount(accountId: string, exceptId: string): Promise<DeliveryRow | undefined> {
-    return this.db
-      .selectFrom('deliveries')
-      .selectAll()
-      .where('account_id', '=', accountId)
-      .where('id', '!=', exceptId)
-      .where('status', '=', 'scheduled')
-      .orderBy('next_attempt_at')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-  }
-
-  async refreshPostStatus(postId: string, tx: Executor = this.db): Promise<PostStatus> {
-    const rows = await tx.selectFrom('deliveries').select('status').where('post_id', '=', postId).execute();
-    const status = derivePostStatus(rows.map((r) => r.status as DeliveryStatus));
-    await tx
-      .updateTable('posts')
-      .set({ status, updated_at: new Date() })
-      .where('id', '=', postId)
-      .where('status', '!=', status)
-      .execute();
-    return status;
   }
 
   async startAttempt(deliveryId: string, attempt: number, startedAt: Date): Promise<number> {
@@ -313,8 +137,9 @@ export class PostsRepository {
   async finishAttempt(
     id: number,
     result: { outcome: string; statusCode?: number | null; error?: string | null; remoteId?: string | null },
+    tx: Executor = this.db,
   ): Promise<void> {
-    await this.db
+    await tx
       .updateTable('delivery_attempts')
       .set({
         finished_at: new Date(),
@@ -327,15 +152,37 @@ export class PostsRepository {
       .execute();
   }
 
-  /** Closes attempts a crashed worker left open. */
-  async interruptOpenAttempts(deliveryId: string): Promise<number> {
+  /** Attempts a crashed worker left open (it may have sent the request). */
+  async openAttempts(deliveryId: string): Promise<number> {
     const r = await this.db
+      .selectFrom('delivery_attempts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('delivery_id', '=', deliveryId)
+      .where('finished_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /** Closes attempts a crashed worker left open. */
+  async interruptOpenAttempts(deliveryId: string, tx: Executor = this.db): Promise<number> {
+    const r = await tx
       .updateTable('delivery_attempts')
       .set({ finished_at: new Date(), outcome: 'interrupted', error: 'worker stopped while the request was in flight' })
       .where('delivery_id', '=', deliveryId)
       .where('finished_at', 'is', null)
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
+  }
+
+  /** An attempt's outcome is in doubt (under the claim: a worker that lost it changes nothing). */
+  async markAmbiguous(id: string, token: string): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set({ ambiguous: true, updated_at: new Date() })
+      .where('id', '=', id)
+      .where('status', '=', 'publishing')
+      .where('claim_token', '=', token)
+      .execute();
   }
 
   async attemptsOf(deliveryId: string) {

@@ -8,7 +8,7 @@ import { BadInput, Conflict, isUuid, NotFound, Unprocessable } from '../common/e
 import type { AccountRow, ArticleRow, DeliveryRow, PostRow } from '../database/schema';
 import type { PlatformId, PublishArticle, RemoteAccount } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
-import { QueueService } from '../queue/queue.service';
+import { DeliveryStateService } from './delivery-state.service';
 import { NewDelivery, PostsRepository } from './posts.repository';
 import { resolveScheduledAt, ScheduleTimeError } from './schedule-time';
 import { DeliveryStatus, PostStatus, RETRYABLE_BY_USER, RUNNABLE } from './statuses';
@@ -63,7 +63,7 @@ export class PostsService {
     private readonly repo: PostsRepository,
     private readonly accounts: AccountsService,
     private readonly articles: ArticlesService,
-    private readonly queues: QueueService,
+    private readonly states: DeliveryStateService,
   ) {}
 
   async create(input: CreatePostInput, idempotencyKey?: string): Promise<{ status: number; body: PostView }> {
@@ -104,10 +104,7 @@ export class PostsService {
     if (idempotencyKey !== undefined) {
       await this.repo.transaction((tx) => this.repo.saveIdempotentResponse(tx, idempotencyKey, 201, body));
     }
-    await this.enqueue(
-      body.deliveries.filter((d) => d.status === 'scheduled'),
-      scheduledAt,
-    );
+    await this.enqueue(body.deliveries.filter((d) => d.status === 'scheduled'));
     return { status: 201, body };
   }
 
@@ -136,19 +133,22 @@ export class PostsService {
   async reschedule(id: string, scheduledAtText: string, timezone?: string): Promise<PostView> {
     const post = await this.postRow(id);
     const at = this.scheduledAt(scheduledAtText, timezone ?? post.timezone ?? undefined);
-    const moved = await this.repo.rescheduleNotStarted(post.id, at);
+    const moved = await this.states.apply(
+      'reschedule',
+      { postId: post.id },
+      {
+        set: () => ({ scheduled_at: at, next_attempt_at: at }),
+        also: (tx) => this.repo.moveScheduledAt(post.id, at, tx),
+      },
+    );
     if (moved.length === 0) throw new Conflict(`post ${id} has no delivery left that has not started`);
-    await this.enqueue(moved.filter((d) => RUNNABLE.includes(d.status as DeliveryStatus)).map(deliveryView), at);
-    await this.repo.refreshPostStatus(post.id);
     return this.get(post.id);
   }
 
   async cancel(id: string): Promise<PostView> {
     const post = await this.postRow(id);
-    const cancelled = await this.repo.cancelNotStarted({ postId: post.id }, null);
+    const cancelled = await this.states.apply('cancel', { postId: post.id }, { set: () => ({ error: null }) });
     if (cancelled.length === 0) throw new Conflict(`post ${id} has no delivery left to cancel`);
-    await Promise.all(cancelled.map((d) => this.queues.removeJob(d)));
-    await this.repo.refreshPostStatus(post.id);
     return this.get(post.id);
   }
 
@@ -158,19 +158,16 @@ export class PostsService {
     // Retrying an unconfirmed delivery is the user's explicit choice to send again: where the platform can be
     // read, the worker still looks for the post first; where it cannot, it sends.
     const canCheck = getAdapter(d.platform as PlatformId).reconcile !== undefined;
-    const row = await this.repo.transition(d.id, RETRYABLE_BY_USER, {
-      status: 'scheduled',
-      attempts: 0,
-      error: null,
-      next_attempt_at: now,
-      ambiguous: d.ambiguous && canCheck,
-    });
-    if (!row)
+    const [row] = await this.states.apply(
+      'userRetry',
+      { ids: [d.id] },
+      { set: () => ({ attempts: 0, error: null, next_attempt_at: now, ambiguous: d.ambiguous && canCheck }) },
+    );
+    if (!row) {
       throw new Conflict(
         `delivery ${id} is ${d.status}; only failed, unconfirmed or cancelled deliveries can be retried`,
       );
-    await this.repo.refreshPostStatus(row.post_id);
-    await this.queues.ensureJob(row, now);
+    }
     return deliveryView(row);
   }
 
@@ -305,13 +302,15 @@ export class PostsService {
     return { status: stored.status_code, body: stored.response as PostView };
   }
 
-  /** Jobs after the rows: if Redis fails here, the sweep restores them from Postgres. */
-  private async enqueue(deliveries: Pick<DeliveryView, 'id' | 'platform'>[], at: Date): Promise<void> {
-    for (const d of deliveries) {
-      await this.queues.ensureJob(d, at).catch((e: Error) => {
-        this.log.warn(`could not enqueue delivery ${d.id} now (${e.message}); the sweep will restore it`);
-      });
-    }
+  /**
+   * Jobs after the rows: each account whose next delivery is one of these gets its job (the others' turn comes
+   * when the deliveries ahead of them finish). If the queue fails here, the sweep restores the jobs from Postgres.
+   */
+  private async enqueue(deliveries: Pick<DeliveryView, 'id' | 'accountId'>[]): Promise<void> {
+    const accounts = deliveries.map((d) => d.accountId).filter((a): a is string => a !== null);
+    await this.states.handOver(accounts, { only: new Set(deliveries.map((d) => d.id)) }).catch((e: Error) => {
+      this.log.warn(`could not enqueue post deliveries now (${e.message}); the sweep will restore them`);
+    });
   }
 
   private async postRow(id: string): Promise<PostRow> {

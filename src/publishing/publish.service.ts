@@ -20,70 +20,87 @@ import {
   RateLimitedError,
 } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
-import { AccountHoldsService } from '../posts/account-holds.service';
+import type { Tx } from '../posts/delivery-state.repository';
+import { ApplyOptions, DeliveryStateService } from '../posts/delivery-state.service';
+import type { DeliveryEvent } from '../posts/delivery-transitions';
 import { PostsRepository } from '../posts/posts.repository';
 import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
-import type { Redis } from 'ioredis';
-import { QueueService } from '../queue/queue.service';
-import { REDIS } from '../queue/redis';
-import { AccountLock } from './account-lock';
+import { budgetWait, countersOfScope, ResolvedBudget, resolveBudgets } from './budgets';
+import { BudgetsRepository } from './budgets.repository';
 
 const DAY_MS = 24 * 3600_000;
-const PARK_MAX_MS = 10 * 60_000;
-const jitter = (ms: number) => Math.round(ms * (0.75 + Math.random() * 0.5));
 
-/** What the queue should do with the job after one run. */
-export type JobOutcome = { done: true; note: string } | { done: false; runAt: Date; note: string; parked?: boolean };
+/**
+ * What the queue does with the job after one run: it is done; it runs again at `runAt` (a retry, a budget or
+ * lease to wait out: the job is delayed to the moment it can act, never woken to wait); or it ends failed with the
+ * delivery's reason, so the queue view shows what went wrong.
+ */
+export type JobOutcome =
+  { kind: 'done'; note: string } | { kind: 'later'; runAt: Date; note: string } | { kind: 'failed'; reason: string };
 
-const done = (note: string): JobOutcome => ({ done: true, note });
-const later = (runAt: Date, note: string): JobOutcome => ({ done: false, runAt, note });
+const done = (note: string): JobOutcome => ({ kind: 'done', note });
+const later = (runAt: Date, note: string): JobOutcome => ({ kind: 'later', runAt, note });
+const failed = (reason: string): JobOutcome => ({ kind: 'failed', reason });
+
+/** One claimed delivery being published: its claim token and what every call needs. */
+interface Publishing {
+  d: DeliveryRow;
+  token: string;
+  adapter: PlatformAdapter;
+  ref: AccountRef;
+  ctx: AdapterContext;
+  budgets: ResolvedBudget[];
+  /** When the claim spent the budgets (the spends' time until the platform answers). */
+  claimedAt: Date;
+  /** How many publishes the claim spent (a thread's remaining parts). */
+  units: number;
+}
 
 /**
  * One run of a delivery's job. The job carries only the delivery id: everything is re-read here, nothing happens
- * unless the delivery is still due, and every platform outcome maps to exactly one status (PLATFORMS.md §2).
+ * unless the delivery is due and its account's turn has come, and every platform outcome maps to exactly one
+ * event of the delivery's state machine (docs/PLATFORMS.md §2), applied by DeliveryStateService under the claim.
  */
 @Injectable()
 export class PublishService {
   private readonly log = new Logger(PublishService.name);
+  private readonly leaseMs: number;
 
   constructor(
     private readonly posts: PostsRepository,
+    private readonly states: DeliveryStateService,
+    private readonly budgetsRepo: BudgetsRepository,
     private readonly accountsRepo: AccountsRepository,
     private readonly accounts: AccountsService,
     private readonly articles: ArticlesRepository,
-    private readonly locks: AccountLock,
-    private readonly holds: AccountHoldsService,
-    private readonly queues: QueueService,
-    @Inject(REDIS) private readonly redis: Redis,
     private readonly refresher: CredentialRefreshService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.leaseMs = config.jobLockMs;
+  }
 
   async run(deliveryId: string): Promise<JobOutcome> {
     let d = await this.posts.findDelivery(deliveryId);
     if (!d) return done('delivery no longer exists');
     if (d.status === 'publishing') {
-      const lock = d.account_id ? await this.locks.acquire(d.account_id) : null;
-      if (d.account_id && !lock)
-        return later(new Date(Date.now() + 1000), 'the account is still locked by its last publisher');
-      try {
-        const recovered = await this.recoverInterrupted(d);
-        if (!recovered) return done('delivery changed meanwhile');
-        d = recovered;
-      } finally {
-        await lock?.release();
-      }
+      const leaseEnd = this.leaseEnd(d);
+      if (leaseEnd > Date.now())
+        return later(new Date(leaseEnd + 250), 'claimed by a live worker until its lease ends');
+      const recovered = await this.recover(d);
+      if (!recovered) return done('delivery changed meanwhile');
+      d = recovered;
     }
     if (!RUNNABLE.includes(d.status as DeliveryStatus)) return done(`delivery is ${d.status}`);
     const now = new Date();
-    if (new Date(d.next_attempt_at).getTime() > now.getTime() + 1000)
+    if (new Date(d.next_attempt_at).getTime() > now.getTime() + 1000) {
       return later(new Date(d.next_attempt_at), 'not due yet');
+    }
 
     const account = d.account_id ? await this.accountsRepo.find(d.account_id) : undefined;
     if (!account) {
-      await this.finish(d, ['scheduled', 'retrying'], { status: 'cancelled', error: 'account deleted' });
+      await this.states.apply('cancel', { ids: [d.id] }, { set: () => ({ error: 'account deleted' }), ownJob: d.id });
       return done('account deleted');
     }
     if (account.status !== 'active') {
@@ -91,102 +108,109 @@ export class PublishService {
         account.status === 'disabled'
           ? 'account is disabled'
           : `account needs re-authentication: ${account.status_reason ?? ''}`;
-      await this.finish(d, ['scheduled', 'retrying'], { status: 'held', error: reason });
-      return done('account not active');
+      await this.states.apply('hold', { ids: [d.id] }, { set: () => ({ error: reason }), ownJob: d.id });
+      return failed(reason);
     }
-    const limitedUntil = account.rate_limited_until ? new Date(account.rate_limited_until) : null;
-    if (limitedUntil && limitedUntil > now) {
-      await this.posts.transition(d.id, ['scheduled', 'retrying'], { next_attempt_at: limitedUntil });
-      return later(limitedUntil, 'account is rate-limited');
-    }
+    const capped = await this.dailyCap(d, account);
+    if (capped) return capped;
 
-    // One delivery of an account at a time, oldest scheduled first. A delivery with others ahead of it parks in
-    // the delayed set, and each finished delivery wakes the account's next one (to the front of the queue), so a
-    // burst costs two job runs per delivery instead of a spin. The park time is only a safety net.
-    const lock = await this.locks.acquire(account.id);
-    if (!lock) return later(new Date(Date.now() + jitter(2000)), 'account busy');
-    let attempted = false;
-    try {
-      const ahead = await this.posts.earlierPendingOfAccount(account.id, d.id, new Date(d.scheduled_at));
-      if (ahead > 0) {
-        const runAt = new Date(Date.now() + Math.min(PARK_MAX_MS, jitter(30_000 + ahead * 2000)));
-        return { done: false, runAt, note: 'parked behind earlier deliveries', parked: true };
-      }
-      const capped = await this.dailyCap(d, account);
-      if (capped) return capped;
-      // Read again under the lock: the previous holder may have rotated the credentials.
-      const fresh = await this.accountsRepo.find(account.id);
-      if (!fresh) return done('account deleted');
-      attempted = true;
-      return await this.attempt(d, fresh);
-    } finally {
-      await lock.release();
-      if (attempted) await this.wakeNext(account.id, d.id);
-    }
-  }
-
-  /**
-   * Hands the account to its next delivery: the earliest-scheduled due one runs now, ahead of the queue; with none
-   * due, the earliest upcoming one is armed for its own time (it may be parked for longer).
-   */
-  private async wakeNext(accountId: string, afterId: string): Promise<void> {
-    const now = new Date();
-    const next =
-      (await this.posts.nextDueOfAccount(accountId, afterId, now)) ??
-      (await this.posts.nextUpcomingOfAccount(accountId, afterId));
-    if (!next) return;
-    const runAt = new Date(Math.max(now.getTime(), new Date(next.next_attempt_at).getTime()));
-    // The next one may be parking right now (its job still active, about to move to the delayed set): the mark
-    // tells it to come straight back once it has (see consumeWake).
-    if (runAt <= now) await this.redis.set(this.wakeKey(next.id), '1', 'PX', 120_000);
-    await this.queues
-      .ensureJob(next, runAt, { front: true })
-      .catch((e: Error) => this.log.warn(`could not wake ${next.id}: ${e.message}`));
-  }
-
-  /** True once if the delivery was woken while it was parking. */
-  async consumeWake(deliveryId: string): Promise<boolean> {
-    return (await this.redis.del(this.wakeKey(deliveryId))) > 0;
-  }
-
-  private wakeKey(deliveryId: string): string {
-    return `${this.config.queuePrefix}:wake:${deliveryId}`;
-  }
-
-  /** A delivery left `publishing` by a worker that died mid-call: the request may have reached the platform. */
-  private async recoverInterrupted(d: DeliveryRow): Promise<DeliveryRow | undefined> {
-    const open = await this.posts.interruptOpenAttempts(d.id);
-    this.log.warn(`delivery ${d.id} was interrupted mid-publish; it will be settled before any re-send`);
-    return this.posts.transition(d.id, ['publishing'], {
-      status: 'retrying',
-      ambiguous: open > 0 || d.ambiguous,
-      next_attempt_at: new Date(),
-    });
-  }
-
-  private async attempt(d0: DeliveryRow, account: AccountRow): Promise<JobOutcome> {
-    const adapter = getAdapter(d0.platform as PlatformId);
+    const adapter = getAdapter(d.platform as PlatformId);
     const ref = this.accounts.accountRef(account);
+    const budgets = resolveBudgets(adapter, ref);
+    const units = d.parts && d.parts.length > 1 ? d.parts.length - (d.thread_remote_ids?.length ?? 0) : 1;
+    const claim = await this.states.claim(
+      d,
+      {
+        wait: async (tx, at) =>
+          budgetWait(
+            budgets,
+            await this.budgetsRepo.uses(tx, budgets, units, at),
+            await this.budgetsRepo.lock(
+              tx,
+              budgets.map((b) => b.counter),
+            ),
+            units,
+            at,
+          ),
+        spend: (tx, at) =>
+          this.budgetsRepo.spend(
+            tx,
+            budgets.map((b) => b.counter),
+            units,
+            at,
+          ),
+      },
+      this.leaseMs,
+    );
+    switch (claim.kind) {
+      case 'not-turn':
+        // Another delivery of the account is publishing or comes first: when it finishes it hands the account on.
+        return done('not its turn: the account is busy or an earlier delivery goes first');
+      case 'budget':
+        return later(claim.until, "waiting for the account's rate budget");
+      case 'claimed':
+        break;
+    }
     const ctx: AdapterContext = {
       timeoutMs: this.config.httpTimeoutMs,
       refreshCredentials: this.refresher.forAccount(account.id),
       allowPrivateAddresses: this.config.feedsAllowPrivate,
     };
-    const claimed = await this.posts.claim(d0.id, new Date());
-    if (!claimed) return done('claimed by another worker');
-    await this.posts.refreshPostStatus(claimed.post_id);
-    const req = await this.request(claimed);
-    const parts = claimed.parts && claimed.parts.length > 1 ? claimed.parts : null;
+    const p: Publishing = { d: claim.row, token: claim.token, adapter, ref, ctx, budgets, claimedAt: claim.at, units };
+    ctx.assertClaimed = async () => {
+      if (!(await this.states.renew(p.d.id, p.token, this.leaseMs))) throw new ClaimLost();
+    };
+    // The heartbeat keeps the lease while a live worker waits on a slow platform; a frozen or cut-off one loses it.
+    const heartbeat = setInterval(
+      () => void this.states.renew(p.d.id, p.token, this.leaseMs).catch(() => undefined),
+      Math.max(200, Math.floor(this.leaseMs / 3)),
+    );
+    heartbeat.unref();
+    try {
+      return await this.attempt(p);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** When the claim of a `publishing` row runs out (rows claimed before leases existed: by their age). */
+  private leaseEnd(d: DeliveryRow): number {
+    if (d.claimed_until) return new Date(d.claimed_until).getTime();
+    return new Date(d.updated_at).getTime() + this.leaseMs * 2 + this.config.httpTimeoutMs;
+  }
+
+  /** A delivery left `publishing` by a worker that died or froze: the request may have reached the platform. */
+  private async recover(d: DeliveryRow): Promise<DeliveryRow | undefined> {
+    const open = await this.posts.openAttempts(d.id);
+    const [row] = await this.states.apply(
+      'recover',
+      { ids: [d.id] },
+      {
+        set: () => ({ ambiguous: open > 0 || d.ambiguous, next_attempt_at: new Date() }),
+        also: async (tx) => {
+          await this.posts.interruptOpenAttempts(d.id, tx);
+        },
+        ownJob: d.id,
+      },
+    );
+    if (row) this.log.warn(`delivery ${d.id} was interrupted mid-publish; it will be settled before any re-send`);
+    return row;
+  }
+
+  private async attempt(p: Publishing): Promise<JobOutcome> {
+    const req = await this.request(p.d);
+    const parts = p.d.parts && p.d.parts.length > 1 ? p.d.parts : null;
     if (!parts) {
-      const sent = await this.send(claimed, adapter, req, ref, ctx);
-      return 'outcome' in sent ? sent.outcome : this.published(claimed, sent.result, sent.note);
+      const sent = await this.send(p, req);
+      if ('outcome' in sent) return sent.outcome;
+      const attempt = sent.attemptId !== null ? { ...sent.attemptResult, id: sent.attemptId } : null;
+      return this.published(p, sent.result, sent.note, attempt);
     }
 
-    // A thread: the parts in order, each a reply to the one before. Each part's id is stored as soon as it is out,
-    // so a later run (retry, crash, user retry) resumes at the first part not yet posted and never re-sends one.
-    let d = claimed;
-    for (let k = (d.thread_remote_ids ?? []).length; k < parts.length; k++) {
-      const posted = d.thread_remote_ids ?? [];
+    // A thread: the parts in order, each a reply to the one before. Each part's id is stored (under the claim) as
+    // soon as it is out, so a later run resumes at the first part not yet posted and never re-sends one.
+    for (let k = (p.d.thread_remote_ids ?? []).length; k < parts.length; k++) {
+      const posted = p.d.thread_remote_ids ?? [];
       const partReq: PublishRequest = {
         ...req,
         text: parts[k],
@@ -194,104 +218,118 @@ export class PublishService {
         inReplyToId: k > 0 ? posted[k - 1] : undefined,
         // The article (image, link for reconciling) belongs to part 1; the others are bare text.
         article: k === 0 ? req.article : null,
-        previousAmbiguous: d.ambiguous,
+        previousAmbiguous: p.d.ambiguous,
       };
-      const sent = await this.send(d, adapter, partReq, ref, ctx);
+      const sent = await this.send(p, partReq);
       if ('outcome' in sent) return sent.outcome;
-      const next = await this.posts.appendThreadPart(
-        d.id,
+      if (sent.attemptId !== null) await this.posts.finishAttempt(sent.attemptId, sent.attemptResult);
+      const next = await this.states.appendThreadPart(
+        p.d.id,
+        p.token,
         sent.result.remoteId,
         k === 0 ? { remoteUrl: sent.result.remoteUrl } : null,
       );
-      if (!next) return done('delivery changed meanwhile');
-      d = next;
+      if (!next) return this.lostClaim(p, `part ${k + 1} was posted`);
+      p.d = next;
     }
-    return this.published(
-      d,
-      { remoteId: d.remote_id as string, remoteUrl: d.remote_url },
-      `thread of ${parts.length} parts published`,
-    );
+    const result = { remoteId: p.d.remote_id as string, remoteUrl: p.d.remote_url };
+    return this.published(p, result, `thread of ${parts.length} parts published`, null);
   }
 
   /**
-   * One publish call (one post, or one part of a thread) with its attempt-log row: the result on success, else
-   * the job's outcome, the delivery already moved to its status.
+   * One publish call (one post, or one part of a thread), with its attempt-log row: the result on success, else
+   * the job's outcome, the delivery already moved to its status. Nothing is sent once the claim is lost.
    */
-  private async send(
-    d: DeliveryRow,
-    adapter: PlatformAdapter,
-    req: PublishRequest,
-    ref: AccountRef,
-    ctx: AdapterContext,
-  ): Promise<Sent> {
+  private async send(p: Publishing, req: PublishRequest): Promise<Sent> {
     // An earlier attempt may have posted: settle that before sending again (idempotency key, else reconcile).
-    if (d.ambiguous && !this.idempotencyCovers(adapter, req)) {
-      const settled = await this.settleAmbiguous(d, adapter, req, ref, ctx, null);
+    if (p.d.ambiguous && !this.idempotencyCovers(p.adapter, req)) {
+      const settled = await this.settleAmbiguous(p, req, null);
       if (settled) return settled;
     }
-
-    const logId = await this.posts.startAttempt(d.id, d.attempts + 1, new Date());
+    if (!(await this.states.renew(p.d.id, p.token, this.leaseMs))) {
+      return { outcome: this.lostClaim(p, 'before sending') };
+    }
+    const attemptId = await this.posts.startAttempt(p.d.id, p.d.attempts + 1, new Date());
     try {
-      const result = await adapter.publish(req, ref, ctx);
-      await this.posts.finishAttempt(logId, { outcome: 'published', remoteId: result.remoteId });
-      return { result, note: 'published' };
+      const result = await p.adapter.publish(req, p.ref, p.ctx);
+      return {
+        result,
+        note: 'published',
+        attemptId,
+        attemptResult: { outcome: 'published', remoteId: result.remoteId },
+      };
     } catch (e) {
+      // Fenced off right before the irreversible call: the successor owns the delivery and its attempt log.
+      if (e instanceof ClaimLost) return { outcome: this.lostClaim(p, 'before the publishing call') };
       const err = asPlatformError(e);
-      const message = redact(err.message, Object.values(ref.credentials));
-      await this.posts.finishAttempt(logId, {
-        outcome: err.kind,
-        statusCode: err.statusCode,
-        error: partLabel(d) + message,
-      });
+      const message = redact(err.message, Object.values(p.ref.credentials));
+      const attempt = { outcome: err.kind, statusCode: err.statusCode, error: partLabel(p.d) + message };
       if (err.kind === 'ambiguous') {
+        await this.posts.finishAttempt(attemptId, attempt);
         return (
-          (await this.settleAmbiguous(d, adapter, req, ref, ctx, message)) ?? {
-            outcome: await this.retryOrFail(d, message, 'not found after an ambiguous attempt'),
+          (await this.settleAmbiguous(p, req, message)) ?? {
+            outcome: await this.retryOrFail(p, message, 'not found after an ambiguous attempt', null),
           }
         );
       }
-      return { outcome: await this.onError(d, err, message) };
+      return { outcome: await this.onError(p, err, message, { id: attemptId, ...attempt }) };
     }
   }
 
   /** Every outcome but `ambiguous` (settled in send()). A thread's error names the part: "part 2 of 4: …". */
-  private async onError(d: DeliveryRow, err: PlatformError, raw: string): Promise<JobOutcome> {
-    const p = d.platform;
+  private async onError(p: Publishing, err: PlatformError, raw: string, attempt: AttemptResult): Promise<JobOutcome> {
+    const d = p.d;
+    const platform = d.platform;
     const message = partLabel(d) + raw;
     switch (err.kind) {
       case 'rate-limited': {
         const waitMs = err instanceof RateLimitedError ? err.retryAfterMs : this.config.retryBaseMs;
+        const scope = err instanceof RateLimitedError ? err.scope : 'account';
         const until = new Date(Date.now() + Math.max(1000, waitMs));
-        await this.accountsRepo.setRateLimitedUntil(d.account_id as string, until);
-        await this.finish(d, ['publishing'], {
-          status: 'retrying',
-          next_attempt_at: until,
-          error: `${partLabel(d)}rate limited: ${raw}`,
+        // The platform's signal moves the budget it names (this account, this chat, this app), not the platform's.
+        const counters = countersOfScope(p.budgets, scope);
+        if (scope === 'account') await this.accountsRepo.setRateLimitedUntil(d.account_id as string, until);
+        const ok = await this.settle(p, 'retry', attempt, {
+          set: () => ({ next_attempt_at: until, error: `${partLabel(d)}rate limited: ${raw}` }),
+          also: (tx) => this.budgetsRepo.block(tx, counters, until),
+          refund: true,
         });
-        this.metrics.retried.inc({ platform: p, reason: 'rate-limited' });
-        return later(until, 'rate limited');
+        if (!ok) return this.lostClaim(p, 'rate limited');
+        this.metrics.retried.inc({ platform, reason: 'rate-limited' });
+        return later(until, `rate limited (${scope})`);
       }
       case 'transient':
-        return this.retryOrFail(d, raw, 'transient');
+        return this.retryOrFail(p, raw, 'transient', attempt);
       case 'reauth': {
         // The account first, so whoever sees this delivery held also sees why.
         if (await this.accountsRepo.markReauthRequired(d.account_id as string, raw)) {
           this.log.warn(`account ${d.account_id} needs re-authentication; its pending deliveries are held`);
         }
-        await this.finish(d, ['publishing'], { status: 'held', attempts: d.attempts + 1, error: message });
-        this.metrics.held.inc({ platform: p });
-        await this.holds.holdAccount(d.account_id as string, `account needs re-authentication: ${raw}`);
-        return done('held');
+        const ok = await this.settle(p, 'hold', attempt, {
+          set: () => ({ attempts: d.attempts + 1, error: message }),
+        });
+        if (!ok) return this.lostClaim(p, 'refused');
+        this.metrics.held.inc({ platform });
+        await this.states.apply(
+          'hold',
+          { accountId: d.account_id as string },
+          { set: () => ({ error: `account needs re-authentication: ${raw}` }), ownJob: d.id },
+        );
+        return failed(`held: ${message}`);
       }
-      case 'permanent':
-        await this.finish(d, ['publishing'], { status: 'failed', attempts: d.attempts + 1, error: message });
-        this.metrics.failed.inc({ platform: p, status: 'failed' });
-        return done('failed');
-      case 'not-applicable':
-        await this.finish(d, ['publishing'], { status: 'skipped', error: message });
-        return done('skipped');
+      case 'permanent': {
+        const ok = await this.settle(p, 'fail', attempt, { set: () => ({ attempts: d.attempts + 1, error: message }) });
+        if (!ok) return this.lostClaim(p, 'rejected');
+        this.metrics.failed.inc({ platform, status: 'failed' });
+        return failed(message);
+      }
+      case 'not-applicable': {
+        const ok = await this.settle(p, 'skip', attempt, { set: () => ({ error: message }) });
+        if (!ok) return this.lostClaim(p, 'not applicable');
+        return done(`skipped: ${message}`);
+      }
       case 'ambiguous':
-        return this.retryOrFail(d, raw, 'ambiguous');
+        return this.retryOrFail(p, raw, 'ambiguous', attempt);
     }
   }
 
@@ -299,88 +337,124 @@ export class PublishService {
    * After an attempt whose outcome is unknown: look for the post. Found → its result (the caller records it as
    * sent); surely absent → null (the caller sends again); cannot tell → `unconfirmed`, never a blind re-send.
    */
-  private async settleAmbiguous(
-    d: DeliveryRow,
-    adapter: PlatformAdapter,
-    req: PublishRequest,
-    ref: AccountRef,
-    ctx: AdapterContext,
-    message: string | null,
-  ): Promise<Sent | null> {
-    await this.posts.transition(d.id, ['publishing'], { ambiguous: true });
+  private async settleAmbiguous(p: Publishing, req: PublishRequest, message: string | null): Promise<Sent | null> {
+    await this.posts.markAmbiguous(p.d.id, p.token);
     const why = message ?? 'an earlier attempt was interrupted';
-    if (!adapter.reconcile) {
-      await this.unconfirmed(d, `${why}; ${adapter.name} offers no way to check whether it was posted`);
-      return { outcome: done('unconfirmed') };
+    if (!p.adapter.reconcile) {
+      return {
+        outcome: await this.unconfirmed(p, `${why}; ${p.adapter.name} offers no way to check whether it was posted`),
+      };
     }
     let found: PublishResult | null;
     try {
-      found = await adapter.reconcile({ ...req, previousAmbiguous: true }, ref, ctx);
+      found = await p.adapter.reconcile({ ...req, previousAmbiguous: true }, p.ref, p.ctx);
     } catch (e) {
-      const detail = redact(asPlatformError(e).message, Object.values(ref.credentials));
-      await this.unconfirmed(d, `${why}; checking the account's recent posts failed: ${detail}`);
-      return { outcome: done('unconfirmed') };
+      const detail = redact(asPlatformError(e).message, Object.values(p.ref.credentials));
+      return { outcome: await this.unconfirmed(p, `${why}; checking the account's recent posts failed: ${detail}`) };
     }
-    if (found) {
-      const logId = await this.posts.startAttempt(d.id, d.attempts + 1, new Date());
-      await this.posts.finishAttempt(logId, { outcome: 'reconciled', remoteId: found.remoteId });
-      return { result: found, note: 'found among recent posts' };
-    }
-    return null;
+    if (!found) return null;
+    const attemptId = await this.posts.startAttempt(p.d.id, p.d.attempts + 1, new Date());
+    return {
+      result: found,
+      note: 'found among recent posts',
+      attemptId,
+      attemptResult: { outcome: 'reconciled', remoteId: found.remoteId },
+    };
   }
 
-  private async retryOrFail(d: DeliveryRow, raw: string, reason: string): Promise<JobOutcome> {
+  private async retryOrFail(
+    p: Publishing,
+    raw: string,
+    reason: string,
+    attempt: AttemptResult | null,
+  ): Promise<JobOutcome> {
+    const d = p.d;
     const attempts = d.attempts + 1;
-    const message = partLabel(d) + raw;
     if (attempts >= this.config.maxAttempts) {
-      await this.finish(d, ['publishing'], {
-        status: 'failed',
-        attempts,
-        error: `${partLabel(d)}gave up after ${attempts} attempts: ${raw}`,
-      });
+      const error = `${partLabel(d)}gave up after ${attempts} attempts: ${raw}`;
+      const ok = await this.settle(p, 'fail', attempt, { set: () => ({ attempts, error }) });
+      if (!ok) return this.lostClaim(p, 'gave up');
       this.metrics.failed.inc({ platform: d.platform, status: 'failed' });
-      return done('failed after retries');
+      return failed(error);
     }
     const runAt = new Date(Date.now() + backoffMs(attempts, this.config.retryBaseMs, this.config.retryMaxMs));
-    await this.finish(d, ['publishing'], { status: 'retrying', attempts, next_attempt_at: runAt, error: message });
+    const ok = await this.settle(p, 'retry', attempt, {
+      set: () => ({ attempts, next_attempt_at: runAt, error: partLabel(d) + raw }),
+    });
+    if (!ok) return this.lostClaim(p, reason);
     this.metrics.retried.inc({ platform: d.platform, reason: 'transient' });
     return later(runAt, reason);
   }
 
-  private async published(d: DeliveryRow, result: PublishResult, note: string): Promise<JobOutcome> {
+  private async published(
+    p: Publishing,
+    result: PublishResult,
+    note: string,
+    attempt: AttemptResult | null,
+  ): Promise<JobOutcome> {
     const now = new Date();
-    await this.finish(d, ['publishing'], {
-      status: 'published',
-      attempts: d.attempts + 1,
-      remote_id: result.remoteId,
-      remote_url: result.remoteUrl,
-      published_at: now,
-      error: null,
+    const ok = await this.settle(p, 'publish', attempt, {
+      set: () => ({
+        attempts: p.d.attempts + 1,
+        remote_id: result.remoteId,
+        remote_url: result.remoteUrl,
+        published_at: now,
+        error: null,
+      }),
     });
-    this.metrics.published.inc({ platform: d.platform });
-    this.metrics.lateness.observe(
-      { platform: d.platform },
-      Math.max(0, (now.getTime() - new Date(d.scheduled_at).getTime()) / 1000),
-    );
+    if (!ok) return this.lostClaim(p, 'published');
+    this.metrics.published.inc({ platform: p.d.platform });
+    const lateSeconds = Math.max(0, (now.getTime() - new Date(p.d.scheduled_at).getTime()) / 1000);
+    this.metrics.lateness.observe({ platform: p.d.platform }, lateSeconds);
     return done(note);
   }
 
-  private async unconfirmed(d: DeliveryRow, error: string): Promise<void> {
-    await this.finish(d, ['publishing'], {
-      status: 'unconfirmed',
-      attempts: d.attempts + 1,
-      error: partLabel(d) + error,
+  private async unconfirmed(p: Publishing, error: string): Promise<JobOutcome> {
+    const message = partLabel(p.d) + error;
+    const ok = await this.settle(p, 'unconfirm', null, {
+      set: () => ({ attempts: p.d.attempts + 1, error: message }),
     });
-    this.metrics.failed.inc({ platform: d.platform, status: 'unconfirmed' });
+    if (!ok) return this.lostClaim(p, 'unconfirmed');
+    this.metrics.failed.inc({ platform: p.d.platform, status: 'unconfirmed' });
+    return failed(`unconfirmed: ${message}`);
   }
 
-  private async finish(
-    d: DeliveryRow,
-    from: DeliveryStatus[],
-    patch: Parameters<PostsRepository['transition']>[2],
-  ): Promise<void> {
-    await this.posts.transition(d.id, from, patch);
-    await this.posts.refreshPostStatus(d.post_id);
+  /**
+   * Moves the claimed delivery out of `publishing` under its claim token, with its attempt-log row in the same
+   * transaction. False when the claim was lost: nothing was written.
+   */
+  private async settle(
+    p: Publishing,
+    event: DeliveryEvent,
+    attempt: AttemptResult | null,
+    opts: Pick<ApplyOptions, 'set' | 'also'> & { refund?: boolean },
+  ): Promise<boolean> {
+    const counters = p.budgets.map((b) => b.counter);
+    const rows = await this.states.apply(
+      event,
+      { ids: [p.d.id] },
+      {
+        set: opts.set,
+        token: p.token,
+        ownJob: p.d.id,
+        also: async (tx: Tx, changed) => {
+          if (attempt?.id !== undefined) {
+            await this.posts.finishAttempt(attempt.id, attempt, tx);
+          }
+          if (opts.also) await opts.also(tx, changed);
+          // Refused for its rate, the publish did not count at the platform; otherwise it counts from now.
+          if (opts.refund) await this.budgetsRepo.refund(tx, counters, p.units, p.claimedAt);
+          else await this.budgetsRepo.restamp(tx, counters, p.claimedAt, new Date());
+        },
+      },
+    );
+    return rows.length > 0;
+  }
+
+  /** The claim went to another worker (this one was paused or cut off past its lease): it writes nothing more. */
+  private lostClaim(p: Publishing, when: string): JobOutcome {
+    this.log.warn(`delivery ${p.d.id}: claim lost (${when}); another worker settles it`);
+    return done(`claim lost (${when})`);
   }
 
   /**
@@ -388,18 +462,23 @@ export class PublishService {
    * leaves the window. Not an attempt; the delivery stays `retrying` with the time it will go.
    */
   private async dailyCap(d: DeliveryRow, account: AccountRow): Promise<JobOutcome | null> {
-    const cap = Number((account.settings as Record<string, string>).maxPostsPerDay);
+    const cap = Number(account.settings.maxPostsPerDay);
     if (!Number.isInteger(cap) || cap <= 0) return null;
     const since = new Date(Date.now() - DAY_MS);
     const recent = await this.posts.publishedSince(account.id, since);
     if (recent.length < cap) return null;
     const runAt = new Date(new Date(recent[recent.length - cap]).getTime() + DAY_MS + 1000);
-    await this.posts.transition(d.id, ['scheduled', 'retrying'], {
-      status: 'retrying',
-      next_attempt_at: runAt,
-      error: `daily cap of ${cap} posts reached for this account; next slot ${runAt.toISOString()}`,
-    });
-    await this.posts.refreshPostStatus(d.post_id);
+    await this.states.apply(
+      'defer',
+      { ids: [d.id] },
+      {
+        set: () => ({
+          next_attempt_at: runAt,
+          error: `daily cap of ${cap} posts reached for this account; next slot ${runAt.toISOString()}`,
+        }),
+        ownJob: d.id,
+      },
+    );
     return later(runAt, 'daily cap reached');
   }
 
@@ -409,8 +488,7 @@ export class PublishService {
   }
 
   private async request(d: DeliveryRow): Promise<PublishRequest> {
-    const post = await this.posts.findPost(d.post_id);
-    const article = post?.article_id ? await this.articles.find(post.article_id) : undefined;
+    const article = await this.articles.ofPost(d.post_id);
     return {
       deliveryId: d.id,
       text: d.text,
@@ -422,8 +500,26 @@ export class PublishService {
   }
 }
 
-/** What one publish call came to: the post is out, or the job ends with this outcome. */
-type Sent = { result: PublishResult; note: string } | { outcome: JobOutcome };
+/** Thrown by AdapterContext.assertClaimed when this worker's claim is gone. */
+class ClaimLost extends Error {
+  constructor() {
+    super('the claim on this delivery was lost');
+  }
+}
+
+/** An attempt-log row to close: its outcome, status code, error, remote id. */
+interface AttemptResult {
+  id?: number;
+  outcome: string;
+  statusCode?: number | null;
+  error?: string | null;
+  remoteId?: string | null;
+}
+
+/** What one publish call came to: the post is out (its attempt row still open), or the job ends with this outcome. */
+type Sent =
+  | { result: PublishResult; note: string; attemptId: number | null; attemptResult: AttemptResult }
+  | { outcome: JobOutcome };
 
 /** "part k of N: " for a thread delivery (k = the first part not yet posted), '' for a single post. */
 function partLabel(d: DeliveryRow): string {

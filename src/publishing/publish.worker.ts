@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { DelayedError, Job, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ADAPTERS } from '../platforms/platform.registry';
@@ -8,10 +8,14 @@ import { REDIS } from '../queue/redis';
 import { PublishService } from './publish.service';
 
 const SHUTDOWN_GRACE_MS = 8000;
+/** Backoff for a job whose handler met an infrastructure fault (database away): 1 s, 2 s, 4 s … 30 s. */
+const INFRA_BACKOFF_MAX_MS = 30_000;
 
 /**
- * One BullMQ worker per platform queue, limited by the platform's declared rate. Retries and waits are not BullMQ
- * retries: the handler decides from the delivery row and moves the same job (same id) to the delayed set.
+ * One BullMQ worker per platform queue, with no queue-wide limiter: rate budgets are per account, token, chat or
+ * app, and are spent when a delivery is claimed (docs/ARCHITECTURE.md). A job's outcome mirrors its delivery's:
+ * completed when published (or nothing was left to do), failed with the reason when the delivery failed, was held
+ * or is unconfirmed, and delayed (the same job, same id) when the delivery waits for a retry or a budget.
  */
 @Injectable()
 export class PublishWorkers implements OnModuleInit, OnApplicationShutdown {
@@ -30,26 +34,38 @@ export class PublishWorkers implements OnModuleInit, OnApplicationShutdown {
         connection: this.redis,
         prefix: this.config.queuePrefix,
         concurrency: this.config.workerConcurrency,
-        limiter: { max: adapter.rateLimit.max, duration: adapter.rateLimit.durationMs },
         lockDuration: this.config.jobLockMs,
         stalledInterval: this.config.jobLockMs,
         // A stalled job is a crashed worker; the handler settles the delivery, so let it come back many times.
         maxStalledCount: 100,
+        settings: {
+          backoffStrategy: (attemptsMade: number) =>
+            Math.min(INFRA_BACKOFF_MAX_MS, 1000 * 2 ** Math.max(0, attemptsMade - 1)),
+        },
       });
       worker.on('error', (e) => this.log.error(`worker ${adapter.id}: ${e.message}`));
+      worker.on('failed', (job, e) => {
+        if (job && !(e instanceof UnrecoverableError) && e.name !== 'UnrecoverableError') {
+          this.log.warn(`job ${job.id} met a fault and will run again: ${e.message}`);
+        }
+      });
       return worker;
     });
     this.log.log(`publishing workers started for ${ADAPTERS.map((a) => a.id).join(', ')}`);
   }
 
   private async process(job: Job<PublishJobData>, token?: string): Promise<string> {
-    if (job.name !== PUBLISH_JOB) throw new Error(`no handler for job ${job.name}`);
+    if (job.name !== PUBLISH_JOB) throw new UnrecoverableError(`no handler for job ${job.name}`);
     const outcome = await this.publish.run(job.data.deliveryId);
-    if (outcome.done) return outcome.note;
-    await job.moveToDelayed(outcome.runAt.getTime(), token);
-    // Woken while it was parking: it is next, so it runs now instead of at the end of its park time.
-    if (outcome.parked && (await this.publish.consumeWake(job.data.deliveryId))) await job.promote();
-    throw new DelayedError(outcome.note);
+    switch (outcome.kind) {
+      case 'done':
+        return outcome.note;
+      case 'failed':
+        throw new UnrecoverableError(outcome.reason);
+      case 'later':
+        await job.moveToDelayed(outcome.runAt.getTime(), token);
+        throw new DelayedError(outcome.note);
+    }
   }
 
   /** SIGTERM: stop taking jobs, let in-flight ones finish; past the grace period, release them (they stall and rerun). */

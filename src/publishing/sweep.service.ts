@@ -1,16 +1,21 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { PostsRepository } from '../posts/posts.repository';
+import { LeasesRepository } from '../database/leases.repository';
+import { DeliveryStateService } from '../posts/delivery-state.service';
 import { QueueService } from '../queue/queue.service';
-import { REDIS } from '../queue/redis';
+import { BudgetsRepository } from './budgets.repository';
 
 const PAGE = 500;
+const LEASE = 'sweep';
+/** Budget spends older than this are past every window a platform declares (a day) with margin. */
+const SPEND_RETENTION_MS = 2 * 24 * 3600_000;
 
 /**
- * Postgres is the source of truth: every runnable delivery must have its job. Periodically (one worker at a
- * time, under a Redis lock) this restores any job that is missing, e.g. after Redis lost its data, and re-queues
- * deliveries a crashed worker left `publishing` without a job.
+ * Postgres is the source of truth: every account's next delivery must have its job. Periodically (one process at
+ * a time, under a lease in the database) this gives a job back to each account head due within the horizon that
+ * has none (Redis lost its data, a hand-over failed), and to each `publishing` delivery whose worker's lease ran
+ * out (its job then settles it). Rows further ahead are left to later sweeps, so the cost follows what is due,
+ * not how much is scheduled.
  */
 @Injectable()
 export class SweepService implements OnModuleInit, OnApplicationShutdown {
@@ -19,18 +24,24 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
   private running?: Promise<number>;
 
   constructor(
-    private readonly posts: PostsRepository,
+    private readonly states: DeliveryStateService,
     private readonly queues: QueueService,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly leases: LeasesRepository,
+    private readonly budgets: BudgetsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     const tick = () => {
-      this.running = this.sweepOnce().catch((e: Error) => {
-        this.log.warn(`sweep failed: ${e.message}`);
-        return 0;
-      });
+      if (this.running) return; // the last sweep of this process is still going: never two at once
+      this.running = this.sweepOnce()
+        .catch((e: Error) => {
+          this.log.warn(`sweep failed: ${e.message}`);
+          return 0;
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
     };
     this.timer = setInterval(tick, this.config.sweepSeconds * 1000);
     tick();
@@ -41,34 +52,47 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
     await this.running;
   }
 
+  /** How far ahead a sweep looks: two sweep periods, at least five minutes. */
+  get horizonMs(): number {
+    return Math.max(5 * 60_000, this.config.sweepSeconds * 2000);
+  }
+
   /** Returns how many jobs were restored. */
   async sweepOnce(): Promise<number> {
-    const lockKey = `${this.config.queuePrefix}:lock:sweep`;
-    const got = await this.redis.set(
-      lockKey,
-      String(process.pid),
-      'PX',
-      Math.max(2000, this.config.sweepSeconds * 900),
-      'NX',
-    );
-    if (got !== 'OK') return 0;
-    // A `publishing` row older than this has lost its worker (the job lock and the account lock both expired).
-    const staleBefore = Date.now() - (this.config.jobLockMs * 2 + this.config.httpTimeoutMs * 4);
-    let restored = 0;
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.posts.runnable(PAGE, after);
-      for (const d of page) {
-        if (d.status === 'publishing' && new Date(d.updated_at).getTime() > staleBefore) continue;
-        if (await this.queues.hasJob(d)) continue;
-        const runAt = d.status === 'publishing' ? new Date() : new Date(d.next_attempt_at);
-        await this.queues.ensureJob(d, runAt);
-        restored++;
-        this.log.warn(`restored the missing job of delivery ${d.id} (${d.platform}, ${d.status})`);
+    const leaseMs = Math.max(30_000, this.config.sweepSeconds * 2000);
+    const lease = await this.leases.hold(LEASE, leaseMs);
+    if (!lease) return 0;
+    try {
+      const now = new Date();
+      let restored = 0;
+      let after: string | undefined;
+      for (;;) {
+        const heads = await this.states.dueHeads(now, new Date(now.getTime() + this.horizonMs), after, PAGE);
+        restored += await this.restore(heads, 'missing');
+        const last = heads.at(-1)?.account_id;
+        if (heads.length < PAGE || !last) break;
+        after = last;
       }
-      if (page.length < PAGE) break;
-      after = page[page.length - 1].id;
+      // One page a sweep: rows with a job already are skipped, the next sweep takes the next ones.
+      restored += await this.restore(await this.states.expiredClaims(now, PAGE), 'lease expired');
+      await this.budgets.prune(new Date(now.getTime() - SPEND_RETENTION_MS));
+      return restored;
+    } finally {
+      await lease.release().catch(() => undefined);
     }
-    return restored;
+  }
+
+  private async restore(
+    keys: readonly { id: string; platform: string; next_attempt_at: Date }[],
+    why: string,
+  ): Promise<number> {
+    const missing = await this.queues.missingJobs(keys);
+    if (missing.length === 0) return 0;
+    const now = Date.now();
+    await this.queues.ensureJobs(
+      missing.map((d) => ({ delivery: d, runAt: new Date(Math.max(now, new Date(d.next_attempt_at).getTime())) })),
+    );
+    for (const d of missing) this.log.warn(`restored the job of delivery ${d.id} (${d.platform}, ${why})`);
+    return missing.length;
   }
 }

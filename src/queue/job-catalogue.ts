@@ -24,3 +24,11 @@ export function queueName(platform: PlatformId): string {
 export function publishJobId(deliveryId: string): string {
   return `delivery-${deliveryId}`;
 }
+
+/**
+ * The delivery's second job id, used only when a hand-over finds its job still running (it is ending: it was not
+ * the delivery's turn yet). Two fixed ids keep the sweep's look-up a pair of keys; the claim lets one act.
+ */
+export function twinJobId(deliveryId: string): string {
+  return `delivery-${deliveryId}-twin`;
+}

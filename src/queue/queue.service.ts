@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { PlatformId } from '../platforms/platform';
 import { ADAPTERS } from '../platforms/platform.registry';
-import { PUBLISH_JOB, PublishJobData, publishJobId, queueName } from './job-catalogue';
+import { PUBLISH_JOB, PublishJobData, publishJobId, queueName, twinJobId } from './job-catalogue';
 import { REDIS } from './redis';
 
 export interface QueueCounts {
@@ -16,6 +16,16 @@ export interface QueueCounts {
   completed: number;
   failed: number;
   paused: number;
+}
+
+/** How often a job whose handler met an infrastructure fault comes back (with backoff capped at 30 s: days). */
+export const JOB_ATTEMPTS = 100_000;
+
+/** Waits for every promise; throws the first failure after all have settled. */
+async function settleAll(ps: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(ps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Producer side: one BullMQ queue per platform, and the only place that adds, moves or removes jobs. */
@@ -31,7 +41,14 @@ export class QueueService implements OnModuleDestroy {
           connection,
           prefix: config.queuePrefix,
           // Finished jobs are history only (PostgreSQL has the record): keep the last ones for the dashboard.
-          defaultJobOptions: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } },
+          // A handler that throws anything but UnrecoverableError met an infrastructure fault (the database was
+          // away): the job comes back with backoff, for as long as it takes (worker's backoffStrategy).
+          defaultJobOptions: {
+            removeOnComplete: { count: 1000 },
+            removeOnFail: { count: 5000 },
+            attempts: JOB_ATTEMPTS,
+            backoff: { type: 'infrastructure' },
+          },
         }),
       ]),
     );
@@ -44,53 +61,92 @@ export class QueueService implements OnModuleDestroy {
   }
 
   /**
-   * Makes sure the delivery has exactly one job that runs at `runAt`. A finished job left under the same id is
-   * removed first (BullMQ ignores an add whose id exists); a waiting or delayed one is moved; an active one is
-   * left alone (its handler re-reads the row).
+   * Makes sure the delivery has a job that runs at `runAt`. A finished job left under the same id is replaced
+   * (BullMQ ignores an add whose id exists); a waiting or delayed one is moved. An active one is left alone (its
+   * handler re-reads the row) unless `evenIfActive`: a hand-over to a delivery whose job is just ending (it found
+   * it was not its turn) must not be lost, so a second job is added beside it; the claim lets only one of them act.
    */
   async ensureJob(
     delivery: { id: string; platform: string },
     runAt: Date,
-    opts: { front?: boolean } = {},
+    opts: { evenIfActive?: boolean } = {},
   ): Promise<void> {
     const queue = this.queue(delivery.platform as PlatformId);
     const jobId = publishJobId(delivery.id);
+    const placed = await this.place(queue, jobId, delivery.id, runAt);
+    // The delivery's job is running (about to end: it found it was not its turn): a hand-over must not be lost,
+    // so its twin job takes it. If both are running, the sweep mends it.
+    if (placed === 'active' && opts.evenIfActive) await this.place(queue, twinJobId(delivery.id), delivery.id, runAt);
+  }
+
+  /** Puts job `jobId` at `runAt` unless it is running; says which it did. */
+  private async place(
+    queue: Queue<PublishJobData>,
+    jobId: string,
+    deliveryId: string,
+    runAt: Date,
+  ): Promise<'placed' | 'active'> {
     const delay = Math.max(0, runAt.getTime() - Date.now());
-    // `front`: a job that is due now goes to the head of the queue (LIFO), past jobs that only wait their turn.
-    const front = opts.front === true && delay === 0;
     const existing = await queue.getJob(jobId);
     if (existing) {
       const state = await existing.getState();
-      if (state === 'active') return;
-      if (state === 'delayed' && !front) {
+      if (state === 'active') return 'active';
+      if (state === 'delayed') {
         // It may have just been promoted to waiting by a worker; then fall through and replace it.
         const change = delay === 0 ? existing.promote() : existing.changeDelay(delay);
         const moved = await change.then(
           () => true,
           () => false,
         );
-        if (moved) return;
+        if (moved) return 'placed';
       }
-      if (state === 'waiting' || state === 'prioritized' || state === 'waiting-children') {
-        if (delay === 0 && !front) return;
+      if ((state === 'waiting' || state === 'prioritized' || state === 'waiting-children') && delay === 0) {
+        return 'placed';
       }
       await existing.remove().catch(() => undefined);
     }
-    await queue.add(PUBLISH_JOB, { deliveryId: delivery.id }, { jobId, delay, lifo: front });
+    await queue.add(PUBLISH_JOB, { deliveryId }, { jobId, delay });
+    return 'placed';
+  }
+
+  /** ensureJob for many deliveries at once (the commands of all of them in flight together). */
+  async ensureJobs(
+    items: readonly { delivery: { id: string; platform: string }; runAt: Date }[],
+    opts: { evenIfActive?: boolean } = {},
+  ): Promise<void> {
+    await settleAll(items.map((i) => this.ensureJob(i.delivery, i.runAt, opts)));
   }
 
   async removeJob(delivery: { id: string; platform: string }): Promise<void> {
-    const job = await this.queue(delivery.platform as PlatformId).getJob(publishJobId(delivery.id));
-    if (!job) return;
-    if ((await job.getState()) === 'active') return; // its handler sees the new status and stops
-    await job.remove().catch(() => undefined);
+    const queue = this.queue(delivery.platform as PlatformId);
+    for (const id of [publishJobId(delivery.id), twinJobId(delivery.id)]) {
+      const job = await queue.getJob(id);
+      // A running job is left alone: its handler sees the new status and stops.
+      if (job && (await job.getState()) !== 'active') await job.remove().catch(() => undefined);
+    }
+  }
+
+  async removeJobs(deliveries: readonly { id: string; platform: string }[]): Promise<void> {
+    await settleAll(deliveries.map((d) => this.removeJob(d)));
   }
 
   async hasJob(delivery: { id: string; platform: string }): Promise<boolean> {
-    const job = await this.queue(delivery.platform as PlatformId).getJob(publishJobId(delivery.id));
-    if (!job) return false;
-    const state = await job.getState();
-    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+    return (await this.missingJobs([delivery])).length === 0;
+  }
+
+  /**
+   * The deliveries of `deliveries` that have no job (nor twin) waiting, delayed or running. The look-ups of a
+   * whole page are in flight together.
+   */
+  async missingJobs<D extends { id: string; platform: string }>(deliveries: readonly D[]): Promise<D[]> {
+    const gone = (state: string) => state === 'completed' || state === 'failed' || state === 'unknown';
+    const states = await Promise.all(
+      deliveries.map((d) => {
+        const queue = this.queue(d.platform as PlatformId);
+        return Promise.all([queue.getJobState(publishJobId(d.id)), queue.getJobState(twinJobId(d.id))]);
+      }),
+    );
+    return deliveries.filter((_, i) => states[i].every(gone));
   }
 
   async counts(): Promise<QueueCounts[]> {

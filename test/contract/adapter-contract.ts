@@ -1,7 +1,10 @@
-import type { FakeServer, Fault } from '../fakes/fake-server';
+import type { FakeServer, Fault, RecordedRequest } from '../fakes/fake-server';
 import {
   AccountRef,
+  AdapterContext,
+  BudgetScope,
   PlatformAdapter,
+  PlatformError,
   PlatformErrorKind,
   PublishArticle,
   PublishRequest,
@@ -17,6 +20,7 @@ import {
   expectKind,
   expectNoSecret,
   publishRequest,
+  rejectionOf,
   textOfLength,
 } from './contract-support';
 
@@ -53,6 +57,8 @@ export interface ErrorRow {
   timeoutMs?: number;
   /** Expected RateLimitedError delay (± 5 s). */
   retryAfterMs?: number;
+  /** Whose budget a RateLimitedError's wait is for (the platform's signal says which counter ran out). */
+  scope?: BudgetScope;
   /** What the error message must say. */
   says?: RegExp;
 }
@@ -62,6 +68,23 @@ export interface AdapterHarness {
   start(): Promise<ContractFake>;
   /** Fault key of the publish call ("POST /api/v1/statuses", "sendMessage"). */
   publishKey: string;
+  /**
+   * Whether a logged request is one that creates the post (statuses, tweets, sendMessage/sendPhoto, feed/photos…):
+   * the irreversible call that the claim fence (`ctx.assertClaimed`) must come right before.
+   */
+  isCreate(r: RecordedRequest): boolean;
+  /**
+   * Whether a logged request uploads media to the platform (done before the fence). Leave out where the platform
+   * takes no media upload (it fetches the image itself, or the upload is the create).
+   */
+  isMediaUpload?(r: RecordedRequest): boolean;
+  /**
+   * How many requests the adapter has made off the fake so far (video platforms: downloads from the video host);
+   * the fence must come after all of them. Leave out where every request goes to the fake.
+   */
+  offFakeRequests?(): number;
+  /** The platform publishes threads (a later part replies to `inReplyToId`): each part is fenced on its own. */
+  threads?: boolean;
   /** Text with a link, in the platform's markup, to publish verbatim. */
   sampleText: string;
   /** Parts for texts of an exact length (see textOfLength). */
@@ -199,6 +222,81 @@ export function runAdapterContract(h: AdapterHarness): void {
       }
     });
 
+    describe('the claim fence (ctx.assertClaimed)', () => {
+      /** What the worker's fence throws when the claim is gone: a plain Error subclass, not a PlatformError. */
+      class ClaimLostForTest extends Error {}
+
+      /** The richest publish the platform takes: with the article image where it posts one (uploads come first). */
+      const fullRequest = (over: Partial<PublishRequest> = {}): PublishRequest =>
+        request({ text: h.sampleText, ...(h.noImage === undefined ? { article: withImage() } : {}), ...over });
+      const creates = () => fake.server.requests.filter((r) => h.isCreate(r));
+
+      /** A fence that notes how many requests the fake (and any off-fake host) had seen when it was awaited. */
+      const watchingFence = (fail?: Error) => {
+        const at: Array<{ logged: number; offFake: number }> = [];
+        const assertClaimed = jest.fn(async () => {
+          at.push({ logged: fake.server.requests.length, offFake: h.offFakeRequests?.() ?? 0 });
+          if (fail) throw fail;
+        });
+        const context: AdapterContext = ctx(undefined, { assertClaimed });
+        return { at, assertClaimed, context };
+      };
+
+      it('lets a lost claim reject publish unchanged, and sends no create request', async () => {
+        const lost = new ClaimLostForTest('claim lost to another worker');
+        const fence = watchingFence(lost);
+        const e = await rejectionOf(() => adapter.publish(fullRequest(), account, fence.context));
+        expect(e).toBe(lost);
+        expect(e).not.toBeInstanceOf(PlatformError);
+        expect(fence.assertClaimed).toHaveBeenCalledTimes(1);
+        expect(creates()).toEqual([]);
+        expect(fake.posted()).toEqual([]);
+      });
+
+      it('is awaited once per publish, after every upload and download, right before the create', async () => {
+        const offFakeBefore = h.offFakeRequests?.() ?? 0;
+        const fence = watchingFence();
+        const result = await adapter.publish(fullRequest(), account, fence.context);
+        expect(fence.assertClaimed).toHaveBeenCalledTimes(1);
+        const [{ logged, offFake }] = fence.at;
+        const log = fake.server.requests;
+        // The create is the first request after the fence: everything before it (verify, uploads) came earlier.
+        expect(log.findIndex((r) => h.isCreate(r))).toBe(logged);
+        expect(creates()).toHaveLength(1);
+        if (h.isMediaUpload) {
+          expect(log.slice(0, logged).some((r) => h.isMediaUpload!(r))).toBe(true);
+          expect(log.slice(logged).some((r) => h.isMediaUpload!(r))).toBe(false);
+        }
+        if (h.offFakeRequests) {
+          expect(offFake).toBeGreaterThan(offFakeBefore);
+          expect(h.offFakeRequests()).toBe(offFake);
+        }
+        expect(fake.posted()).toMatchObject([
+          { id: result.remoteId, text: h.sampleText, ...(h.noImage === undefined ? { hasImage: true } : {}) },
+        ]);
+      });
+
+      if (h.threads) {
+        it('fences each part of a thread right before that part is created', async () => {
+          const first = watchingFence();
+          const part1 = await adapter.publish(fullRequest({ partIndex: 1 }), account, first.context);
+          const lost = new ClaimLostForTest('claim lost before part 2');
+          const second = watchingFence(lost);
+          const req2 = request({ text: 'part two', partIndex: 2, inReplyToId: part1.remoteId });
+          expect(await rejectionOf(() => adapter.publish(req2, account, second.context))).toBe(lost);
+          expect(fake.posted().map((p) => p.id)).toEqual([part1.remoteId]);
+
+          const third = watchingFence();
+          const part2 = await adapter.publish(req2, account, third.context);
+          for (const f of [first, second, third]) expect(f.assertClaimed).toHaveBeenCalledTimes(1);
+          expect(fake.server.requests.findIndex((r, i) => i >= third.at[0].logged && h.isCreate(r))).toBe(
+            third.at[0].logged,
+          );
+          expect(fake.posted().map((p) => p.id)).toEqual([part1.remoteId, part2.remoteId]);
+        });
+      }
+    });
+
     describe('error table (PLATFORMS.md)', () => {
       it.each(h.errorRows.map((r) => [`${r.row} → ${r.expect}`, r] as const))('%s', async (_name, row) => {
         fake.server.failNext(row.key ?? h.publishKey, typeof row.fault === 'function' ? row.fault() : row.fault);
@@ -210,6 +308,38 @@ export function runAdapterContract(h: AdapterHarness): void {
         if (row.retryAfterMs !== undefined) {
           expect(Math.abs((e as RateLimitedError).retryAfterMs - row.retryAfterMs)).toBeLessThanOrEqual(5000);
         }
+        if (row.scope !== undefined) expect((e as RateLimitedError).scope).toBe(row.scope);
+      });
+    });
+
+    describe('rate budgets', () => {
+      it('spends a per-account budget (or a narrower one: chat, page), each a positive count per window', () => {
+        const budgets = adapter.budgets(account);
+        expect(budgets.some((b) => ['account', 'chat', 'page'].includes(b.scope))).toBe(true);
+        for (const b of budgets) {
+          expect(b.key).toEqual(expect.any(String));
+          expect(b.key.length).toBeGreaterThan(0);
+          expect(Number.isInteger(b.max) && b.max > 0).toBe(true);
+          expect(Number.isInteger(b.windowMs) && b.windowMs > 0).toBe(true);
+        }
+      });
+
+      it('keys budgets without any credential value (keys are stored in the database)', () => {
+        const keys = adapter.budgets(account).map((b) => b.key);
+        for (const secret of Object.values(account.credentials).filter(Boolean)) {
+          for (const key of keys) expect(key).not.toContain(secret);
+        }
+      });
+
+      it('counts the same account on the same keys, whatever the base URL’s trailing slash', () => {
+        const slashed = fake.account({ baseUrl: `${fake.server.baseUrl}/` });
+        expect(adapter.budgets(slashed)).toEqual(adapter.budgets(account));
+      });
+
+      it('keeps the platform’s counters apart per instance', () => {
+        const elsewhere = fake.account({ baseUrl: 'https://elsewhere.example' });
+        const here = new Set(adapter.budgets(account).map((b) => b.key));
+        expect(adapter.budgets(elsewhere).every((b) => !here.has(b.key))).toBe(true);
       });
     });
 

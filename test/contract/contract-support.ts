@@ -67,6 +67,21 @@ export async function caught(fn: () => Promise<unknown>): Promise<PlatformError>
   throw new Error('expected a rejection, but it resolved');
 }
 
+/** A request-log predicate for one "METHOD path" (the path exactly, without the query). */
+export function isRequest(key: string): (r: { method: string; path: string }) => boolean {
+  return (r) => `${r.method} ${r.path}` === key;
+}
+
+/** Runs `fn`, expects it to reject, returns the rejection exactly as it came (whatever its class). */
+export async function rejectionOf(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection, but it resolved');
+}
+
 /** No credential value may appear in anything a caller could log or store. */
 export function expectNoSecret(e: unknown, account: AccountRef): void {
   const surfaces = [String((e as Error)?.message), String((e as Error)?.stack), JSON.stringify(e)];

@@ -57,10 +57,12 @@ const rows: ErrorRow[] = [
     expect: 'reauth',
   },
   ...[4, 17, 32, 341, 613, 80001].map((code): ErrorRow => ({
-    row: `${code} throttled, X-Business-Use-Case-Usage says 7 min`,
+    row: `${code} throttled, X-Business-Use-Case-Usage says 7 min, for the ${code === 4 ? 'app' : 'page'}`,
     fault: facebookError(code, 'Application request limit reached', { regainMinutes: 7 }),
     expect: 'rate-limited',
     retryAfterMs: 7 * 60_000,
+    // Code 4 counts the app's calls (every Page of the app); the others this Page token's (BUC).
+    scope: code === 4 ? 'app' : 'page',
   })),
   ...[4, 80001].map((code): ErrorRow => ({
     row: `${code} throttled without a wait → backoff`,
@@ -118,6 +120,8 @@ runAdapterContract({
   adapter,
   start: async () => harnessFake(await FacebookFake.start()),
   publishKey: 'feed',
+  // No upload: Facebook fetches the photo by URL itself.
+  isCreate: (r) => r.method === 'POST' && /\/(feed|photos)$/.test(r.path),
   sampleText: 'Crier launches: café ☕ & <friends> 👨‍👩‍👧 https://news.example/a?x=1&y=2 #news',
   lengthParts: { prefix: 'Breaking 😀: ', filler: 'é', url: ARTICLE_URL },
   errorRows: rows,

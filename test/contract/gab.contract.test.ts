@@ -1,4 +1,5 @@
 import { GabAdapter } from '../../src/platforms/gab/gab.adapter';
+import { GabTvAdapter } from '../../src/platforms/gabtv/gabtv.adapter';
 import { MastodonFake, MastodonFakeOptions, mastodonError } from '../fakes/mastodon.fake';
 import { ErrorRow, runAdapterContract } from './adapter-contract';
 import { ARTICLE_URL, CTX, PNG_1X1, caught, expectKind, publishRequest } from './contract-support';
@@ -36,25 +37,35 @@ const rows: ErrorRow[] = [
     row: '422 Minute by minute',
     fault: mastodonError(422, limitText('Minute by minute')),
     expect: 'rate-limited',
+    scope: 'account',
     retryAfterMs: 60_000,
   },
   {
     row: '422 Semi-hourly',
     fault: mastodonError(422, limitText('Semi-hourly')),
     expect: 'rate-limited',
+    scope: 'account',
     retryAfterMs: 1_800_000,
   },
   {
     row: '422 Hourly',
     fault: mastodonError(422, limitText('Hourly')),
     expect: 'rate-limited',
+    scope: 'account',
     retryAfterMs: 3_600_000,
   },
-  { row: '422 Daily', fault: mastodonError(422, limitText('Daily')), expect: 'rate-limited', retryAfterMs: 86_400_000 },
+  {
+    row: '422 Daily',
+    fault: mastodonError(422, limitText('Daily')),
+    expect: 'rate-limited',
+    scope: 'account',
+    retryAfterMs: 86_400_000,
+  },
   {
     row: '422 several windows joined → longest',
     fault: mastodonError(422, `${limitText('Minute by minute')}, Semi-hourly status limit reached. Please slow down.`),
     expect: 'rate-limited',
+    scope: 'account',
     retryAfterMs: 1_800_000,
   },
   {
@@ -149,7 +160,7 @@ describe('gab specifics', () => {
     for (let i = 0; i < 2; i++) await adapter.publish(publishRequest({ text: `post ${i}` }), accountFor(fake), CTX);
     const e = await caught(() => adapter.publish(publishRequest({ text: 'post 3' }), accountFor(fake), CTX));
     expectKind(e, 'rate-limited');
-    expect((e as unknown as { retryAfterMs: number }).retryAfterMs).toBe(60_000);
+    expect(e).toMatchObject({ retryAfterMs: 60_000, scope: 'account' });
   });
 
   it('refuses the 4th identical text in 120 s; after an ambiguous attempt that is ambiguous', async () => {
@@ -184,6 +195,20 @@ describe('gab specifics', () => {
     await start({ account: { isPro: true } });
     const result = await adapter.verify(accountFor(fake), CTX);
     expect(result.remoteAccount).toMatchObject({ username: 'crier', is_pro: true, is_verified: false });
+  });
+
+  it('spends Gab’s four caps on one per-token key, the same one Gab TV spends', async () => {
+    await start();
+    const budgets = adapter.budgets(accountFor(fake));
+    expect(budgets.map((b) => [b.scope, b.max, b.windowMs])).toEqual([
+      ['account', 20, 60_000],
+      ['account', 100, 1_800_000],
+      ['account', 250, 3_600_000],
+      ['account', 1500, 86_400_000],
+    ]);
+    expect(new Set(budgets.map((b) => b.key)).size).toBe(1);
+    expect(new GabTvAdapter().budgets(accountFor(fake))).toEqual(budgets);
+    expect(adapter.budgets(accountFor(fake, { token: 'another-token' }))[0].key).not.toBe(budgets[0].key);
   });
 
   it('defaults to gab.com with a 5000 limit', () => {

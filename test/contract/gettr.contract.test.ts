@@ -2,7 +2,7 @@ import { GettrAdapter } from '../../src/platforms/gettr/gettr.adapter';
 import { AccountRef } from '../../src/platforms/platform';
 import { GettrFake, GettrFakeOptions, gettrError, incapsula } from '../fakes/gettr.fake';
 import { ContractFake, ErrorRow, runAdapterContract } from './adapter-contract';
-import { ARTICLE_URL, CTX, caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
+import { ARTICLE_URL, CTX, caught, expectKind, expectNoSecret, isRequest, publishRequest } from './contract-support';
 
 const adapter = new GettrAdapter();
 const POST = 'POST /u/post';
@@ -65,6 +65,7 @@ runAdapterContract({
   adapter,
   start: async () => harnessFake(await GettrFake.start()),
   publishKey: POST,
+  isCreate: isRequest(POST),
   sampleText: 'Crier launches: café ☕ & <friends> 👨‍👩‍👧 "quoted" https://news.example/a?x=1&y=2 #news',
   lengthParts: { prefix: 'Breaking 😀: ', filler: 'é', url: ARTICLE_URL },
   noImage: 'gettr: no image upload, the article image goes out as the link preview',

@@ -2,7 +2,7 @@ import { AccountRef, PlatformAdapter, PlatformErrorKind } from '../../src/platfo
 import type { Fault } from '../fakes/fake-server';
 import { MastodonFake, MastodonFakeOptions, mastodonError } from '../fakes/mastodon.fake';
 import { AdapterHarness, ContractFake, ErrorRow } from './adapter-contract';
-import { ARTICLE_URL } from './contract-support';
+import { ARTICLE_URL, isRequest } from './contract-support';
 
 /** Contract harness pieces shared by mastodon, gab and truthsocial (one fake, three flavours). */
 
@@ -46,12 +46,19 @@ export function sharedRows(): ErrorRow[] {
       fault: mastodonError(401, 'The access token is invalid'),
       expect: 'reauth',
     },
-    { row: '429 with X-RateLimit-Reset in 90 s', fault: rateLimited(90), expect: 'rate-limited', retryAfterMs: 90_000 },
+    {
+      row: '429 with X-RateLimit-Reset in 90 s, for this token',
+      fault: rateLimited(90),
+      expect: 'rate-limited',
+      retryAfterMs: 90_000,
+      scope: 'account',
+    },
     {
       row: '429 without X-RateLimit-Reset (fallback 60 s)',
       fault: mastodonError(429, 'Too many requests'),
       expect: 'rate-limited',
       retryAfterMs: 60_000,
+      scope: 'account',
     },
   ];
 }
@@ -66,6 +73,11 @@ export function familyHarness(
     adapter,
     start: async () => contractFake(await MastodonFake.start(fakeOptions)),
     publishKey: 'POST /api/v1/statuses',
+    isCreate: isRequest('POST /api/v1/statuses'),
+    // v2 (mastodon, truthsocial) or v1 (gab, gabtv): either way before the status.
+    isMediaUpload: (r) => isRequest('POST /api/v2/media')(r) || isRequest('POST /api/v1/media')(r),
+    // A thread's later parts reply to the one before (gabtv turns this off: a video status is never a thread).
+    threads: true,
     sampleText:
       'Crier launches: café ☕ & <friends> 👨‍👩‍👧 https://news.example/a/very/long/path/for-the-article?utm=feed.',
     lengthParts: { prefix: 'Breaking 👨‍👩‍👧: ', filler: 'é', url: `${ARTICLE_URL}&padding=${'p'.repeat(40)}` },

@@ -3,7 +3,7 @@ import { MindsAdapter } from '../../src/platforms/minds/minds.adapter';
 import { MemoryCredentialStore, apiKeyAccount, passwordAccount, storedTokens } from '../fakes/minds-accounts';
 import { V3_UNAUTHORIZED } from '../fakes/minds-fake.rules';
 import { DEFAULT_API_KEY, MindsFake, PUBLISH_KEY, TOKEN_KEY, oauthError } from '../fakes/minds.fake';
-import { CTX, caught, expectKind, expectNoSecret, publishRequest } from './contract-support';
+import { CTX, caught, expectKind, expectNoSecret, publishRequest, rejectionOf } from './contract-support';
 
 /** Minds sign-in: password grant, rotating refresh tokens, single-flight storage, 401 recovery, API keys. */
 
@@ -83,6 +83,36 @@ describe('minds sign-in and token refresh', () => {
     expect(bearerOf(PUBLISH_KEY)).toEqual([`Bearer ${tokens.accessToken}`, `Bearer ${store.credentials.accessToken}`]);
     expect(fake.tokenCalls).toMatchObject([{ grant: 'refresh_token', ok: true }]);
     expect(fake.activities.map((a) => a.guid)).toEqual([result.remoteId]);
+  });
+
+  it('awaits the claim fence after the renewal and again before the activity is resent after a 401', async () => {
+    const { store, account } = seeded(new Date(Date.now() + HOUR));
+    fake.revokeAccessTokens();
+    const seen: string[][] = [];
+    const assertClaimed = jest.fn(async () => {
+      seen.push(fake.requests.map((r) => `${r.method} ${r.path}`));
+    });
+    await adapter.publish(publishRequest(), account, { ...store.context(), assertClaimed });
+
+    expect(seen).toEqual([[], [PUBLISH_KEY, TOKEN_KEY]]);
+    expect(fake.activities).toHaveLength(1);
+  });
+
+  it('sends nothing more when the claim was lost during the renewal, and lets that error through unchanged', async () => {
+    const { store, account } = seeded(new Date(Date.now() + HOUR));
+    fake.revokeAccessTokens();
+    class ClaimLostForTest extends Error {}
+    const lost = new ClaimLostForTest('claim lost during the renewal');
+    let calls = 0;
+    const assertClaimed = jest.fn(async () => {
+      if (++calls > 1) throw lost;
+    });
+    const e = await rejectionOf(() =>
+      adapter.publish(publishRequest(), account, { ...store.context(), assertClaimed }),
+    );
+    expect(e).toBe(lost);
+    expect(fake.requestsTo(PUBLISH_KEY)).toHaveLength(1);
+    expect(fake.activities).toHaveLength(0);
   });
 
   it('signs in with the password again when the refresh token was revoked', async () => {

@@ -13,7 +13,7 @@ import {
   oauthError,
 } from '../fakes/minds.fake';
 import { AdapterHarness, ContractFake, ErrorRow, runAdapterContract } from './adapter-contract';
-import { ARTICLE_URL } from './contract-support';
+import { ARTICLE_URL, isRequest } from './contract-support';
 
 const adapter = new MindsAdapter();
 
@@ -123,6 +123,8 @@ function harness(kind: 'password' | 'apiKey'): AdapterHarness {
       };
     },
     publishKey: PUBLISH_KEY,
+    isCreate: isRequest(PUBLISH_KEY),
+    isMediaUpload: isRequest(MEDIA_KEY),
     // A literal %20 and a lone % survive the engine's rawurldecode only if the adapter shields them.
     sampleText: 'Crier launches — café ☕ 100% ready https://news.example/a%20b?x=1&y=2',
     lengthParts: { prefix: 'News: ', filler: '😀', url: ARTICLE_URL },

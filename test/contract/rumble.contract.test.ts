@@ -1,7 +1,7 @@
 import { NotApplicableError, PublishRequest } from '../../src/platforms/platform';
 import { RUMBLE_SOMETHING_WENT_WRONG, RumbleFake, rumbleRefusal } from '../fakes/rumble.fake';
 import { ContractFake, ErrorRow, runAdapterContract } from './adapter-contract';
-import { ARTICLE_URL, CTX, caught, closedPortUrl, expectKind, publishRequest } from './contract-support';
+import { ARTICLE_URL, CTX, caught, closedPortUrl, expectKind, isRequest, publishRequest } from './contract-support';
 import { rumbleAccount, rumbleTestbed, useRumbleFake, videoArticle, videoRequest } from './rumble-support';
 
 /**
@@ -71,6 +71,9 @@ runAdapterContract({
   adapter: bed.adapter,
   start: async () => contractFake(await RumbleFake.start()),
   publishKey: UPLOAD,
+  // The upload is the create: the fence comes after the video download, right before it.
+  isCreate: isRequest(UPLOAD),
+  offFakeRequests: () => bed.source.requests.length,
   sampleText: 'Crier launches: café ☕ & <friends> 👨‍👩‍👧 https://news.example/a?utm=feed.',
   lengthParts: { prefix: 'Breaking 👨‍👩‍👧: ', filler: 'é', url: `${ARTICLE_URL}&padding=${'p'.repeat(40)}` },
   article: () => videoArticle(video.url),

@@ -1,5 +1,5 @@
 import { TelegramAdapter } from '../../src/platforms/telegram/telegram.adapter';
-import { AccountRef, PlatformAdapter } from '../../src/platforms/platform';
+import { AccountRef, PlatformAdapter, RateLimitedError } from '../../src/platforms/platform';
 import { DEFAULT_CHAT, FakeChat, TelegramFake, TelegramFakeOptions, telegramError } from '../fakes/telegram.fake';
 import { ContractFake, ErrorRow, runAdapterContract } from './adapter-contract';
 import { ARTICLE_URL, CTX, PNG_1X1, caught, ctx, expectKind, expectNoSecret, publishRequest } from './contract-support';
@@ -28,10 +28,11 @@ const html502 = { status: 502, rawBody: '<html><head><title>502 Bad Gateway</tit
 // §3.8 table, row by row.
 const rows: ErrorRow[] = [
   {
-    row: '429 retry after 7',
+    row: '429 retry after 7, for this chat',
     fault: telegramError(429, 'Too Many Requests: retry after 7', { retry_after: 7 }),
     expect: 'rate-limited',
     retryAfterMs: 7000,
+    scope: 'chat',
   },
   {
     row: '400 message is too long',
@@ -97,6 +98,8 @@ runAdapterContract({
   adapter,
   start: async () => harnessFake(await TelegramFake.start()),
   publishKey: 'sendMessage',
+  // The path holds the token: match the method only. No upload: Telegram fetches the photo by URL itself.
+  isCreate: (r) => r.method === 'POST' && /\/send(Message|Photo|Video)$/.test(r.path),
   sampleText: '<b>Crier</b> &amp; friends: café ☕ launches &lt;today&gt; https://news.example/a?x=1&amp;y=2',
   lengthParts: { prefix: '<b>News</b> &amp; ', filler: '😀', url: ARTICLE_URL },
   noReconcile: 'telegram: the Bot API cannot read a channel’s history',
@@ -195,6 +198,33 @@ describe('telegram specifics', () => {
     expect(result).toMatchObject({ ok: false, checked: true, reason: expect.stringContaining('chat not found') });
   });
 
+  it('answers past 20 messages a minute in a chat with 429 retry_after, which waits for that chat', async () => {
+    await start({ enforceLimits: { perChat: 2 } });
+    for (const text of ['one', 'two']) await adapter.publish(publishRequest({ text }), accountFor(tg), CTX);
+    const e = await caught(() => adapter.publish(publishRequest({ text: 'three' }), accountFor(tg), CTX));
+    expectKind(e, 'rate-limited');
+    expect(e).toMatchObject({ scope: 'chat', statusCode: 429 });
+    expect((e as RateLimitedError).retryAfterMs).toBeGreaterThanOrEqual(59_000);
+    expect((e as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(60_000);
+    expect({ posted: tg.messages.length, refusals: tg.rateRefusals }).toEqual({ posted: 2, refusals: 1 });
+  });
+
+  it('counts per bot across its chats, and per chat for that bot', async () => {
+    await start();
+    const budgets = (over: { token?: string; chatId?: string }) =>
+      Object.fromEntries(
+        adapter.budgets(accountFor(tg, over)).map((b) => [`${b.scope} ${b.max}/${b.windowMs}`, b.key] as const),
+      );
+    const a = budgets({});
+    const otherChat = budgets({ chatId: '@other' });
+    const otherBot = budgets({ token: '987654:AnotherBotToken' });
+    expect(Object.keys(a).sort()).toEqual(['bot 25/1000', 'chat 1/1000', 'chat 20/60000']);
+    expect(otherChat['bot 25/1000']).toBe(a['bot 25/1000']);
+    expect(otherChat['chat 20/60000']).not.toBe(a['chat 20/60000']);
+    expect(otherBot['bot 25/1000']).not.toBe(a['bot 25/1000']);
+    expect(otherBot['chat 20/60000']).not.toBe(a['chat 20/60000']);
+  });
+
   it('declares Telegram limits and fields', () => {
     expect(adapter.limits()).toMatchObject({
       maxLength: 4096,
@@ -203,7 +233,6 @@ describe('telegram specifics', () => {
     });
     expect(adapter.credentialFields).toEqual([expect.objectContaining({ name: 'botToken', secret: true })]);
     expect(adapter.settingsFields.find((f) => f.name === 'chatId')).toMatchObject({ secret: false, required: true });
-    expect(adapter.rateLimit).toEqual({ max: 20, durationMs: 1000 });
     expect((adapter as PlatformAdapter).reconcile).toBeUndefined();
   });
 });

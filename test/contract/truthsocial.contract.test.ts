@@ -65,6 +65,7 @@ const rows: ErrorRow[] = [
     fault: rateLimited(300),
     expect: 'rate-limited',
     retryAfterMs: 300_000,
+    scope: 'account',
   },
   { row: 'Cloudflare "Just a moment" 403', fault: { status: 403, rawBody: CLOUDFLARE_CHALLENGE }, expect: 'transient' },
   {

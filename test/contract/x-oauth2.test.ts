@@ -1,7 +1,17 @@
 import { XAdapter } from '../../src/platforms/x/x.adapter';
 import { AdapterContext } from '../../src/platforms/platform';
 import { X_FAULTS, XFake, XFakeOptions } from '../fakes/x.fake';
-import { ARTICLE_URL, CTX, PNG_1X1, caught, ctx, expectKind, expectNoSecret, publishRequest } from './contract-support';
+import {
+  ARTICLE_URL,
+  CTX,
+  PNG_1X1,
+  caught,
+  ctx,
+  expectKind,
+  expectNoSecret,
+  publishRequest,
+  rejectionOf,
+} from './contract-support';
 
 /**
  * OAuth 2.0 refresh (PLATFORMS.md §3.9): single-use refresh tokens, refreshed before the post when the token is
@@ -186,6 +196,54 @@ describe('x OAuth 2.0 refresh', () => {
     expect(fake.requestsTo('POST /2/media/upload')).toHaveLength(2);
     expect(fake.refreshCalls).toBe(1);
     expect(fake.tweets[0].mediaIds).toEqual([fake.media[0].id]);
+  });
+
+  describe('the claim fence (ctx.assertClaimed) around a refresh', () => {
+    /** A fence that logs, at each call, the requests the fake had seen ("METHOD path"). */
+    const loggingFence = (base: AdapterContext, fail?: Error) => {
+      const seen: string[][] = [];
+      const assertClaimed = jest.fn(async () => {
+        seen.push(fake.requests.map((r) => `${r.method} ${r.path}`));
+        if (fail) throw fail;
+      });
+      return { seen, assertClaimed, ctx: { ...base, assertClaimed } };
+    };
+
+    it('comes after the up-front refresh, right before the tweet', async () => {
+      await start();
+      const account = fake.account('oauth2', { credentials: fake.oauth2Credentials(-1000) });
+      const fence = loggingFence(memoryRefresher(account.credentials).ctx);
+      await adapter.publish(publishRequest(), account, fence.ctx);
+      expect(fence.seen).toEqual([['POST /2/oauth2/token']]);
+      expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /2/oauth2/token', 'POST /2/tweets']);
+    });
+
+    it('is awaited again before the tweet is resent after a 401 and a refresh', async () => {
+      await start();
+      const account = fake.account('oauth2');
+      fake.expireAccessTokens();
+      const fence = loggingFence(memoryRefresher(account.credentials).ctx);
+      await adapter.publish(publishRequest(), account, fence.ctx);
+      expect(fence.seen).toEqual([[], ['POST /2/tweets', 'POST /2/oauth2/token']]);
+      expect(fake.tweets).toHaveLength(1);
+    });
+
+    it('stops the resend after a refresh when the claim was lost meanwhile, unchanged', async () => {
+      await start();
+      const account = fake.account('oauth2');
+      fake.expireAccessTokens();
+      class ClaimLostForTest extends Error {}
+      const lost = new ClaimLostForTest('claim lost during the refresh');
+      let calls = 0;
+      const assertClaimed = jest.fn(async () => {
+        if (++calls > 1) throw lost;
+      });
+      const context = { ...memoryRefresher(account.credentials).ctx, assertClaimed };
+      expect(await rejectionOf(() => adapter.publish(publishRequest(), account, context))).toBe(lost);
+      expect(assertClaimed).toHaveBeenCalledTimes(2);
+      expect(fake.requestsTo('POST /2/tweets')).toHaveLength(1);
+      expect(fake.tweets).toHaveLength(0);
+    });
   });
 
   it('verify refreshes an expired token and stores the new pair', async () => {

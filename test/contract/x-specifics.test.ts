@@ -77,6 +77,22 @@ describe('x specifics', () => {
       expect(Math.abs((e as RateLimitedError).retryAfterMs - 15 * 60_000)).toBeLessThanOrEqual(5000);
     });
 
+    it("the fake's spent app 24-hour budget stops the app ('app'); its 15-minute window only the user", async () => {
+      await start({ postsPerDay: { app: 1 } });
+      const account = fake.account('oauth1');
+      await adapter.publish(publishRequest({ text: 'one' }), account, CTX);
+      const e = await caught(() => adapter.publish(publishRequest({ text: 'two' }), account, CTX));
+      expectKind(e, 'rate-limited');
+      expect(e).toMatchObject({ scope: 'app' });
+      expect(Math.abs((e as RateLimitedError).retryAfterMs - 24 * 3600_000)).toBeLessThanOrEqual(5000);
+      await fake.stop();
+
+      await start({ postsPerWindow: 1 });
+      await adapter.publish(publishRequest({ text: 'one' }), fake.account('oauth1'), CTX);
+      const user = await caught(() => adapter.publish(publishRequest({ text: 'two' }), fake.account('oauth1'), CTX));
+      expect(user).toMatchObject({ kind: 'rate-limited', scope: 'account' });
+    });
+
     it('a wrong apiBaseUrl path (404) is an account problem', async () => {
       await start();
       const e = await caught(() =>
@@ -223,6 +239,40 @@ describe('x specifics', () => {
       ]);
       expect(adapter.reconcile).toBeDefined();
       expect('idempotencyWindowMs' in adapter).toBe(false);
+    });
+  });
+
+  describe('budgets', () => {
+    const byScope = (budgets: ReturnType<typeof adapter.budgets>) =>
+      Object.fromEntries(budgets.map((b) => [`${b.scope} ${b.max}/${b.windowMs}`, b.key] as const));
+
+    it('per user 100 / 15 min and 300 / 3 h, per app 10,000 / 24 h', async () => {
+      await start();
+      expect(Object.keys(byScope(adapter.budgets(fake.account('oauth1')))).sort()).toEqual([
+        'account 100/900000',
+        'account 300/10800000',
+        'app 10000/86400000',
+      ]);
+    });
+
+    it('counts the user by remote id once verify learned it, across credential kinds; the app by its id', async () => {
+      await start();
+      const remote = { id: fake.user.id };
+      const o1 = byScope(adapter.budgets(fake.account('oauth1', { remote })));
+      const o2 = byScope(adapter.budgets(fake.account('oauth2', { remote })));
+      expect(o1['account 100/900000']).toBe(o2['account 100/900000']);
+      expect(o1['account 100/900000']).toContain(fake.user.id);
+      // Another user of the same app: its own user counter, the same app counter.
+      const other = byScope(adapter.budgets(fake.account('oauth1', { remote: { id: '999' } })));
+      expect(other['account 100/900000']).not.toBe(o1['account 100/900000']);
+      expect(other['app 10000/86400000']).toBe(o1['app 10000/86400000']);
+    });
+
+    it('without a remote id, an OAuth 2.0 user keeps its counter across token refreshes', async () => {
+      await start();
+      const first = fake.account('oauth2');
+      const refreshed = { ...first, credentials: { ...first.credentials, ...fake.issueOAuth2Pair() } };
+      expect(adapter.budgets(refreshed)).toEqual(adapter.budgets(first));
     });
   });
 });

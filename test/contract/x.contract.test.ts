@@ -2,6 +2,7 @@ import { XAdapter } from '../../src/platforms/x/x.adapter';
 import type { Fault } from '../fakes/fake-server';
 import { X_FAULTS, XFake, resetAt } from '../fakes/x.fake';
 import { AdapterHarness, ContractFake, ErrorRow, runAdapterContract } from './adapter-contract';
+import { isRequest } from './contract-support';
 
 /**
  * The shared contract, run once per credential kind: OAuth 1.0a (signed requests, verified for real by the fake)
@@ -54,6 +55,7 @@ const sharedRows = (): ErrorRow[] => [
     fault: () => X_FAULTS.tooManyRequests({ 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': resetAt(120) }),
     expect: 'rate-limited',
     retryAfterMs: 120_000,
+    scope: 'account',
   },
   {
     row: '429 code 88 with the user 24-hour budget spent',
@@ -66,9 +68,10 @@ const sharedRows = (): ErrorRow[] => [
       }),
     expect: 'rate-limited',
     retryAfterMs: 5 * HOUR_S * 1000,
+    scope: 'account',
   },
   {
-    row: '429 with the app 24-hour budget spent',
+    row: '429 with the app 24-hour budget spent: every account of the app waits',
     fault: () =>
       X_FAULTS.tooManyRequests({
         'x-rate-limit-reset': resetAt(60),
@@ -77,12 +80,14 @@ const sharedRows = (): ErrorRow[] => [
       }),
     expect: 'rate-limited',
     retryAfterMs: 3 * HOUR_S * 1000,
+    scope: 'app',
   },
   {
     row: '429 without any reset header (one 15-minute window)',
     fault: X_FAULTS.tooManyRequests(),
     expect: 'rate-limited',
     retryAfterMs: 15 * 60_000,
+    scope: 'account',
   },
   {
     row: '429 usage-capped with a 24-hour reset',
@@ -94,6 +99,7 @@ const sharedRows = (): ErrorRow[] => [
       }),
     expect: 'rate-limited',
     retryAfterMs: 6 * HOUR_S * 1000,
+    scope: 'account',
   },
   { row: '429 usage-capped without a reset header', fault: X_FAULTS.usageCapped(), expect: 'reauth' },
   { row: '500 on publish', fault: X_FAULTS.serverError(), expect: 'ambiguous' },
@@ -138,6 +144,9 @@ function harness(kind: Kind): AdapterHarness {
     adapter,
     start: async () => contractFake((current = await XFake.start()), kind),
     publishKey: TWEETS,
+    isCreate: isRequest(TWEETS),
+    isMediaUpload: isRequest(MEDIA),
+    threads: true,
     sampleText:
       'Crier launches: café ☕ & <friends> 👨‍👩‍👧 https://news.example.com/a/very/long/path/for-the-article?utm=feed',
     lengthParts: {

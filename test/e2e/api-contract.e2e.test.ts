@@ -68,14 +68,12 @@ describe('HTTP API contract', () => {
       'credentials.botToken',
     );
     expectError(
-      await api
-        .post('/api/v1/accounts')
-        .send({
-          platform: 'telegram',
-          name: 'x',
-          credentials: { botToken: 'a:b' },
-          settings: { chatId: '1', apiBaseUrl: 'ftp://x' },
-        }),
+      await api.post('/api/v1/accounts').send({
+        platform: 'telegram',
+        name: 'x',
+        credentials: { botToken: 'a:b' },
+        settings: { chatId: '1', apiBaseUrl: 'ftp://x' },
+      }),
       400,
       'settings.apiBaseUrl',
     );

@@ -30,7 +30,7 @@ export interface MastodonFakeOptions {
   signInIpRecorded?: boolean;
   /** truthsocial: "hostile" trust level, every create answers 200 `{}`. */
   hostile?: boolean;
-  /** gab: per-window status caps. */
+  /** gab: per-window status caps (always enforced; default 20 / min, 100 / 30 min, 250 / h, 1500 / day). */
   gabCaps?: GabCaps;
 }
 
@@ -77,6 +77,8 @@ export class MastodonFake extends FakeServer {
   maxCharacters: number;
   signInIpRecorded: boolean;
   hostile: boolean;
+  /** How many requests the platform's own limits refused (gab's 422 caps, the 429 window; not scripted faults). */
+  rateRefusals = 0;
   private readonly opts: MastodonFakeOptions;
   private nextId = 110_000_000_000_000_001n;
   private rateWindow = { start: Date.now(), count: 0 };
@@ -111,6 +113,7 @@ export class MastodonFake extends FakeServer {
     this.media.length = 0;
     this.rateWindow = { start: Date.now(), count: 0 };
     this.copyPaste = { text: '', count: 0, at: 0 };
+    this.rateRefusals = 0;
   }
 
   protected notFound(): FakeReply {
@@ -169,7 +172,10 @@ export class MastodonFake extends FakeServer {
     const { limit, windowMs } = this.opts.rateLimit ?? { limit: 300, windowMs: 300_000 };
     if (Date.now() - this.rateWindow.start >= windowMs) this.rateWindow = { start: Date.now(), count: 0 };
     this.rateWindow.count++;
-    if (this.rateWindow.count > limit) return this.withRateHeaders(err(429, 'Too many requests'));
+    if (this.rateWindow.count > limit) {
+      this.rateRefusals++;
+      return this.withRateHeaders(err(429, 'Too many requests'));
+    }
     return undefined;
   }
 
@@ -293,7 +299,10 @@ export class MastodonFake extends FakeServer {
         this.statuses.map((s) => s.createdAt),
         this.opts.gabCaps ?? DEFAULT_GAB_CAPS,
       );
-      if (cap) return err(422, cap);
+      if (cap) {
+        this.rateRefusals++;
+        return err(422, cap);
+      }
       // A 4th identical text within 120 s; every copy restarts the window.
       const now = Date.now();
       const same = this.copyPaste.text === text && now - this.copyPaste.at < 120_000;

@@ -21,6 +21,13 @@ export interface TelegramFakeOptions {
   botId?: number;
   botUsername?: string;
   chats?: FakeChat[];
+  /**
+   * Flood control per chat, off by default (tests post many times quickly): past `perChat` messages in any
+   * `windowMs` to one chat (true: 20 a minute, the group limit of §3.8), a send answers 429 "Too Many Requests:
+   * retry after N" with `parameters.retry_after` = seconds until the oldest message leaves the window. Nothing else
+   * (not the ~1 / s per chat, not the ~30 / s per bot) is enforced.
+   */
+  enforceLimits?: boolean | { perChat?: number; windowMs?: number };
 }
 
 export interface TelegramMessage {
@@ -35,6 +42,8 @@ export interface TelegramMessage {
   /** sendPhoto: the URL or file_id given, or `upload:<filename>` for uploaded bytes. */
   photo?: string;
   date: number;
+  /** When the fake accepted it (ms resolution; `date` is Telegram's, in seconds). */
+  at: Date;
 }
 
 export const DEFAULT_BOT_TOKEN = '123456789:AAFakeTokenForCrierTests_abcdefghij';
@@ -69,6 +78,11 @@ export class TelegramFake extends FakeServer {
   readonly botUsername: string;
   readonly chats: FakeChat[];
   readonly messages: TelegramMessage[] = [];
+  /** How many sends the flood control refused with 429 (scripted faults not counted). */
+  rateRefusals = 0;
+  private readonly chatLimit: { perChat: number; windowMs: number } | null;
+  /** Accept times (ms) of each chat's messages, for the flood control. */
+  private readonly sentAt = new Map<number, number[]>();
   private nextMessageId = 1;
 
   constructor(opts: TelegramFakeOptions = {}) {
@@ -78,6 +92,8 @@ export class TelegramFake extends FakeServer {
     this.botId = opts.botId ?? (Number.isInteger(fromToken) && fromToken > 0 ? fromToken : 1);
     this.botUsername = opts.botUsername ?? 'crier_test_bot';
     this.chats = opts.chats ?? [{ ...DEFAULT_CHAT }];
+    const limits = opts.enforceLimits;
+    this.chatLimit = limits ? { perChat: 20, windowMs: 60_000, ...(typeof limits === 'object' ? limits : {}) } : null;
     this.route('*', '/bot:token/:method', (req) => this.dispatch(req));
     this.route('*', '/bot:token/test/:method', (req) => this.dispatch(req));
   }
@@ -92,6 +108,8 @@ export class TelegramFake extends FakeServer {
   override reset(): void {
     super.reset();
     this.messages.length = 0;
+    this.sentAt.clear();
+    this.rateRefusals = 0;
   }
 
   /** Messages posted to one chat (default: the first configured chat). */
@@ -154,6 +172,8 @@ export class TelegramFake extends FakeServer {
     const canPost = chat.botStatus === 'creator' || (chat.botStatus === 'administrator' && chat.canPostMessages);
     if (chat.type === 'channel' && !canPost)
       return fail(400, 'Bad Request: need administrator rights in the channel chat');
+    const flooded = this.floodControl(chat.id);
+    if (flooded) return flooded;
 
     const raw = String((method === 'sendMessage' ? p.text : p.caption) ?? '');
     const html = p.parse_mode === 'HTML';
@@ -179,8 +199,10 @@ export class TelegramFake extends FakeServer {
       parseMode: typeof p.parse_mode === 'string' ? p.parse_mode : undefined,
       photo,
       date: Math.floor(Date.now() / 1000),
+      at: new Date(),
     };
     this.messages.push(message);
+    this.sentAt.set(chat.id, [...(this.sentAt.get(chat.id) ?? []), Date.now()]);
     const result: Record<string, unknown> = { message_id: message.messageId, date: message.date, chat: chatJson(chat) };
     if (method === 'sendMessage') result.text = visible;
     else
@@ -189,6 +211,19 @@ export class TelegramFake extends FakeServer {
         photo: [{ file_id: `photo-${message.messageId}`, width: 800, height: 600 }],
       });
     return ok(result);
+  }
+
+  /** 429 with `retry_after` when the chat had `perChat` messages within the window; undefined when it may post. */
+  private floodControl(chatId: number): FakeReply | undefined {
+    if (!this.chatLimit) return undefined;
+    const { perChat, windowMs } = this.chatLimit;
+    const now = Date.now();
+    const recent = (this.sentAt.get(chatId) ?? []).filter((t) => now - t < windowMs);
+    this.sentAt.set(chatId, recent);
+    if (recent.length < perChat) return undefined;
+    this.rateRefusals++;
+    const seconds = Math.max(1, Math.ceil((recent[recent.length - perChat] + windowMs - now) / 1000));
+    return fail(429, `Too Many Requests: retry after ${seconds}`, { retry_after: seconds });
   }
 
   private findChat(chatId: unknown): FakeChat | undefined {

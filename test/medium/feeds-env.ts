@@ -1,3 +1,4 @@
+import { LeasesRepository } from '../../src/database/leases.repository';
 import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
@@ -71,7 +72,7 @@ export class FeedsEnv {
 
   /** A poller as the worker role runs it, without its timer. */
   poller(): FeedPoller {
-    return new FeedPoller(this.repo, this.polls, this.redis, this.config);
+    return new FeedPoller(this.repo, this.polls, this.app.get(LeasesRepository), this.config);
   }
 
   /** Polls the feed now, as a due poll would. */

@@ -29,13 +29,14 @@ describe('feeds: polling (medium)', () => {
     const feed = await add('/race');
     e.server.addItems('/race', ...Array.from({ length: 10 }, () => story()));
     await e.makeDue(feed.id);
-    // Two worker processes' pollers (the Redis lock lets one in) and two unlocked polls (the unique keys decide).
+    // Two worker processes' pollers (the feed's lease lets one in) and two unlocked polls (the unique keys decide).
     const results = await Promise.all([e.poller().tick(), e.poller().tick(), e.pollNow(feed.id), e.pollNow(feed.id)]);
     expect(results.slice(0, 2).sort()).toEqual([0, 1]);
     const { rows } = await e.postsOf(feed.id);
     expect(rows).toHaveLength(10);
     expect(new Set(rows.map((r) => r.url)).size).toBe(10);
-    expect(await e.redis.exists(`${e.prefix}:lock:feed:${feed.id}`)).toBe(0);
+    // The lease was released: nothing blocks the next poll.
+    expect(await e.m.db.selectFrom('leases').selectAll().where('name', '=', `feed:${feed.id}`).execute()).toEqual([]);
   });
 
   it('finishes an item a stopped poller left pending, and never posts one twice', async () => {

@@ -48,14 +48,12 @@ describe('PostsService: composing templates (medium)', () => {
   });
 
   const account = (settings: Record<string, unknown> = {}) =>
-    app
-      .get(AccountsService)
-      .create({
-        platform: 'mastodon',
-        name: 'm',
-        credentials: { accessToken: 'tok' },
-        settings: { apiBaseUrl: 'https://m.example.com', ...settings },
-      });
+    app.get(AccountsService).create({
+      platform: 'mastodon',
+      name: 'm',
+      credentials: { accessToken: 'tok' },
+      settings: { apiBaseUrl: 'https://m.example.com', ...settings },
+    });
   const textsOf = async (accountIds: string[], template?: string) => {
     const at = new Date(Date.now() + 3_600_000).toISOString();
     const { body } = await app

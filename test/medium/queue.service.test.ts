@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PUBLISH_JOB, publishJobId, queueName } from '../../src/queue/job-catalogue';
+import { PUBLISH_JOB, publishJobId, queueName, twinJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
 import { waitFor } from '../support/wait';
 import { countPrefixKeys, deletePrefixKeys, mediumConfig, mediumRedis, uniquePrefix } from './medium-env';
@@ -141,6 +141,31 @@ describe('QueueService (medium)', () => {
       expect(await qs.queue('telegram').getJobCounts(outcome, 'delayed')).toEqual({ [outcome]: 0, delayed: 1 });
     },
   );
+
+  it('a hand-over to a delivery whose job is running adds its twin job, so the hand-over is not lost', async () => {
+    const d = delivery();
+    await qs.ensureJob(d, new Date());
+    const connection = mediumRedis('crier-medium-worker');
+    let release!: () => void;
+    const ended = new Promise<void>((r) => (release = r));
+    const worker = new Worker(queueName('telegram'), () => ended.then(() => 'not its turn'), { connection, prefix });
+    try {
+      await waitFor(async () => (await stateOf(d)) === 'active', { timeoutMs: 10_000, what: 'the job to run' });
+      await qs.ensureJob(d, new Date()); // an ordinary ensure leaves a running job alone
+      expect(await qs.queue('telegram').getJobState(twinJobId(d.id))).toBe('unknown');
+      await qs.ensureJob(d, new Date(Date.now() + 30_000), { evenIfActive: true });
+      expect(await qs.queue('telegram').getJobState(twinJobId(d.id))).toBe('delayed');
+      release();
+      await waitFor(async () => (await stateOf(d)) === 'completed', { timeoutMs: 10_000, what: 'the job to end' });
+      expect(await qs.hasJob(d)).toBe(true); // the twin still stands for it
+      await qs.removeJob(d);
+      expect(await qs.hasJob(d)).toBe(false);
+    } finally {
+      release();
+      await worker.close();
+      await connection.quit();
+    }
+  });
 
   it('counts() reports delayed and waiting per platform', async () => {
     await qs.ensureJob(delivery('telegram'), new Date(Date.now() + 60_000));

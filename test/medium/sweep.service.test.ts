@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../../src/config/config';
 import type { AccountRow } from '../../src/database/schema';
 import { PostsRepository } from '../../src/posts/posts.repository';
 import type { DeliveryStatus } from '../../src/posts/statuses';
+import { LeasesRepository } from '../../src/database/leases.repository';
+import { DeliveryStateRepository } from '../../src/posts/delivery-state.repository';
+import { DeliveryStateService } from '../../src/posts/delivery-state.service';
+import { BudgetsRepository } from '../../src/publishing/budgets.repository';
 import { SweepService } from '../../src/publishing/sweep.service';
 import { publishJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
@@ -20,17 +25,22 @@ import {
   uniquePrefix,
 } from './medium-env';
 
-/** SweepService.sweepOnce against real Postgres + Redis: every runnable delivery ends up with exactly one job. */
+/**
+ * SweepService.sweepOnce against real Postgres + Redis: the next delivery of every account due within the horizon
+ * ends up with exactly one job, and so does every `publishing` delivery whose lease ran out.
+ */
 describe('SweepService.sweepOnce (medium)', () => {
   let m: MediumDb;
   let redis: Redis;
   let posts: PostsRepository;
   let tg: AccountRow;
   let masto: AccountRow;
+  let other: AccountRow;
   let prefix: string;
   let config: AppConfig;
   let queues: QueueService;
   let sweep: SweepService;
+  let states: DeliveryStateService;
 
   beforeAll(async () => {
     Logger.overrideLogger(['error']); // one warning per restored job would bury the test output
@@ -40,19 +50,17 @@ describe('SweepService.sweepOnce (medium)', () => {
     const cipher = testCipher();
     tg = await insertAccount(m.db, cipher, { platform: 'telegram' });
     masto = await insertAccount(m.db, cipher, { platform: 'mastodon' });
+    other = await insertAccount(m.db, cipher, { platform: 'telegram' });
   });
 
   beforeEach(async () => {
     await m.db.deleteFrom('deliveries').execute();
+    await m.db.deleteFrom('leases').execute();
     prefix = uniquePrefix('sweep');
-    // Small lock/timeout values, so the stale-`publishing` window is a few seconds (the tests use an hour).
-    config = mediumConfig(prefix, {
-      CRIER_SWEEP_SECONDS: '1',
-      CRIER_JOB_LOCK_MS: '1000',
-      CRIER_HTTP_TIMEOUT_MS: '100',
-    });
+    config = mediumConfig(prefix, { CRIER_SWEEP_SECONDS: '1' });
     queues = new QueueService(config, redis);
-    sweep = new SweepService(posts, queues, redis, config);
+    states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
+    sweep = new SweepService(states, queues, new LeasesRepository(m.db), new BudgetsRepository(m.db), config);
   });
 
   afterEach(async () => {
@@ -65,12 +73,6 @@ describe('SweepService.sweepOnce (medium)', () => {
     await m?.close();
   });
 
-  const lockKey = () => `${prefix}:lock:sweep`;
-  /** The next sweep runs as if the previous one's lock had expired. */
-  const sweepAgain = async () => {
-    await redis.del(lockKey());
-    return sweep.sweepOnce();
-  };
   const jobOf = (id: string, platform = 'telegram') => queues.queue(platform as 'telegram').getJob(publishJobId(id));
   const hasJob = (id: string, platform = 'telegram') => queues.hasJob({ id, platform });
   const totalJobs = async () =>
@@ -78,71 +80,62 @@ describe('SweepService.sweepOnce (medium)', () => {
       (n, c) => n + c.waiting + c.delayed + c.active + c.paused + c.completed + c.failed,
       0,
     );
+  const set = (id: string, values: Record<string, unknown>) =>
+    m.db.updateTable('deliveries').set(values).where('id', '=', id).execute();
 
-  async function setUpdatedAt(id: string, at: Date): Promise<void> {
-    await m.db.updateTable('deliveries').set({ updated_at: at }).where('id', '=', id).execute();
-  }
-
-  it('restores a job for every runnable delivery that has none, once', async () => {
+  it("restores the job of each account's next delivery due within the horizon, once", async () => {
     const due = await insertPostWith(posts, seconds(-120), [{ account: tg }, { account: masto }]);
-    const future = await insertPostWith(posts, seconds(3600), [{ account: tg }]);
-    const retrying = await insertPostWith(posts, seconds(-600), [{ account: tg }]);
-    await posts.transition(retrying.deliveryIds[0], ['scheduled'], {
-      status: 'retrying',
-      next_attempt_at: seconds(300),
-    });
+    const soon = await insertPostWith(posts, seconds(60), [{ account: tg }]);
+    const far = await insertPostWith(posts, seconds(3 * 3600), [{ account: other }]);
 
-    expect(await sweep.sweepOnce()).toBe(4);
+    expect(await sweep.sweepOnce()).toBe(2);
+    expect(await (await jobOf(due.deliveryIds[0]))!.getState()).toBe('waiting');
+    expect(await (await jobOf(due.deliveryIds[1], 'mastodon'))!.getState()).toBe('waiting');
+    // tg's later delivery waits for its turn (the first one's hand-over gives it a job), far ahead ones for later sweeps.
+    expect(await hasJob(soon.deliveryIds[0])).toBe(false);
+    expect(await hasJob(far.deliveryIds[0])).toBe(false);
 
-    const [dueTg, dueMasto] = due.deliveryIds;
-    expect(await (await jobOf(dueTg))!.getState()).toBe('waiting');
-    expect(await (await jobOf(dueMasto, 'mastodon'))!.getState()).toBe('waiting');
-    const fut = (await jobOf(future.deliveryIds[0]))!;
-    expect(await fut.getState()).toBe('delayed');
-    expect(fut.delay).toBeGreaterThan(3_590_000);
-    expect(fut.delay).toBeLessThanOrEqual(3_600_000);
-    const retry = (await jobOf(retrying.deliveryIds[0]))!;
-    expect(await retry.getState()).toBe('delayed');
-    expect(retry.delay).toBeGreaterThan(290_000); // next_attempt_at, not scheduled_at
-    expect(retry.data).toEqual({ deliveryId: retrying.deliveryIds[0] });
+    expect(await sweep.sweepOnce()).toBe(0);
+    expect(await totalJobs()).toBe(2);
+  });
 
-    expect(await sweepAgain()).toBe(0);
-    expect(await totalJobs()).toBe(4);
+  it('a retrying head gets its job at its retry time, not its scheduled time', async () => {
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-600), [{ account: tg, status: 'retrying' }]);
+    await set(id, { next_attempt_at: seconds(120) });
+    expect(await sweep.sweepOnce()).toBe(1);
+    const j = (await jobOf(id))!;
+    expect(await j.getState()).toBe('delayed');
+    expect(j.delay).toBeGreaterThan(110_000);
+    expect(j.data).toEqual({ deliveryId: id });
   });
 
   it('leaves an existing job alone (no double enqueue, no moved delay)', async () => {
     const {
       deliveryIds: [id],
-    } = await insertPostWith(posts, seconds(3600), [{ account: tg }]);
+    } = await insertPostWith(posts, seconds(120), [{ account: tg }]);
     await queues.ensureJob({ id, platform: 'telegram' }, seconds(60));
     expect(await sweep.sweepOnce()).toBe(0);
-    const j = (await jobOf(id))!;
-    expect(j.delay).toBeLessThanOrEqual(60_000);
+    expect((await jobOf(id))!.delay).toBeLessThanOrEqual(60_000);
     expect(await totalJobs()).toBe(1);
   });
 
-  it('re-queues a publishing delivery abandoned long ago, not one a worker is still on', async () => {
+  it('re-queues a publishing delivery whose lease ran out, not one a worker still holds', async () => {
     const {
       deliveryIds: [stale, fresh],
-    } = await insertPostWith(posts, seconds(-3600), [{ account: tg }, { account: tg }]);
-    const now = new Date();
-    expect(await posts.claim(stale, now)).toBeDefined();
-    expect(await posts.claim(fresh, now)).toBeDefined();
-    await setUpdatedAt(stale, seconds(-3600));
+    } = await insertPostWith(posts, seconds(-3600), [{ account: tg }, { account: masto }]);
+    await set(stale, { status: 'publishing', claim_token: randomUUID(), claimed_until: seconds(-5) });
+    await set(fresh, { status: 'publishing', claim_token: randomUUID(), claimed_until: seconds(60) });
 
     expect(await sweep.sweepOnce()).toBe(1);
-    expect(await hasJob(stale)).toBe(true);
-    const j = (await jobOf(stale))!;
-    expect(await j.getState()).toBe('waiting'); // runs now, to reconcile
-    expect(await hasJob(fresh)).toBe(false);
+    expect(await (await jobOf(stale))!.getState()).toBe('waiting'); // runs now, to settle it
+    expect(await hasJob(fresh, 'mastodon')).toBe(false);
+    expect(await sweep.sweepOnce()).toBe(0);
 
-    expect(await sweepAgain()).toBe(0);
-    expect(await hasJob(fresh)).toBe(false);
-
-    // Once it too has been left alone long enough, it is re-queued as well.
-    await setUpdatedAt(fresh, seconds(-3600));
-    expect(await sweepAgain()).toBe(1);
-    expect(await (await jobOf(fresh))!.getState()).toBe('waiting');
+    await set(fresh, { claimed_until: seconds(-1) });
+    expect(await sweep.sweepOnce()).toBe(1);
+    expect(await (await jobOf(fresh, 'mastodon'))!.getState()).toBe('waiting');
   });
 
   it('never enqueues deliveries that are finished, held or cancelled', async () => {
@@ -152,41 +145,55 @@ describe('SweepService.sweepOnce (medium)', () => {
       seconds(-60),
       terminal.map((status) => ({ account: tg, status })),
     );
-    for (const id of deliveryIds) await setUpdatedAt(id, seconds(-86_400));
-
     expect(await sweep.sweepOnce()).toBe(0);
-    expect(await sweepAgain()).toBe(0);
     for (const id of deliveryIds) expect(await hasJob(id)).toBe(false);
     expect(await totalJobs()).toBe(0);
   });
 
-  it('does nothing while another sweeper holds the lock, and its own lock expires', async () => {
+  it('does nothing while another process holds the sweep lease, and takes over once it ran out', async () => {
     const {
       deliveryIds: [id],
     } = await insertPostWith(posts, seconds(-60), [{ account: tg }]);
-    await redis.set(lockKey(), 'another-worker', 'PX', 60_000);
+    await m.db
+      .insertInto('leases')
+      .values({ name: 'sweep', holder: 'another-worker', until: seconds(60) })
+      .execute();
     expect(await sweep.sweepOnce()).toBe(0);
     expect(await hasJob(id)).toBe(false);
-    expect(await redis.get(lockKey())).toBe('another-worker');
 
-    expect(await sweepAgain()).toBe(1);
-    const ttl = await redis.pttl(lockKey());
-    expect(ttl).toBeGreaterThan(0); // a crashed sweeper cannot block the sweep forever
-    expect(ttl).toBeLessThanOrEqual(2_000);
+    await m.db
+      .updateTable('leases')
+      .set({ until: seconds(-1) })
+      .where('name', '=', 'sweep')
+      .execute();
+    expect(await sweep.sweepOnce()).toBe(1);
+    // Released at the end: the next sweep of any process may run.
+    expect(await m.db.selectFrom('leases').selectAll().execute()).toEqual([]);
   });
 
-  it('walks past the first page: more than 500 runnable deliveries all get a job', async () => {
+  it('two sweeps at once: one restores, the other skips', async () => {
+    await insertPostWith(posts, seconds(-60), [{ account: tg }, { account: masto }]);
+    const twin = new SweepService(states, queues, new LeasesRepository(m.db), new BudgetsRepository(m.db), config);
+    const [a, b] = await Promise.all([sweep.sweepOnce(), twin.sweepOnce()]);
+    expect([a, b].sort()).toEqual([0, 2]);
+    expect(await totalJobs()).toBe(2);
+  });
+
+  it('walks past the first page: more than 500 accounts all get their job', async () => {
+    const cipher = testCipher();
     const n = 1203;
-    const { deliveryIds } = await insertPostWith(
+    const accounts = await Promise.all(
+      Array.from({ length: n }, (_, i) => insertAccount(m.db, cipher, { platform: i % 2 ? 'mastodon' : 'telegram' })),
+    );
+    await insertPostWith(
       posts,
-      seconds(600),
-      Array.from({ length: n }, (_, i) => ({ account: i % 2 ? masto : tg })),
+      seconds(60),
+      accounts.map((account) => ({ account })),
     );
     expect(await sweep.sweepOnce()).toBe(n);
     const counts = await queues.counts();
     expect(counts.find((c) => c.platform === 'telegram')?.delayed).toBe(Math.ceil(n / 2));
     expect(counts.find((c) => c.platform === 'mastodon')?.delayed).toBe(Math.floor(n / 2));
-    expect(await hasJob(deliveryIds[n - 1], (n - 1) % 2 ? 'mastodon' : 'telegram')).toBe(true);
-    expect(await sweepAgain()).toBe(0);
+    expect(await sweep.sweepOnce()).toBe(0);
   }, 60_000);
 });

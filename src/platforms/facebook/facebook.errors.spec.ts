@@ -76,6 +76,20 @@ describe('classifyFacebook', () => {
     });
     expect(classifyFacebook(r, publish)).toMatchObject({ kind: 'rate-limited', retryAfterMs: 120_000 });
   });
+
+  it.each([
+    [4, 'app'],
+    [17, 'page'],
+    [32, 'page'],
+    [341, 'page'],
+    [613, 'page'],
+    [80001, 'page'],
+  ] as const)('throttling code %i waits for the %s', (code, scope) => {
+    const r = res(400, graph(code), {
+      'x-business-use-case-usage': JSON.stringify({ '9': [{ estimated_time_to_regain_access: 5 }] }),
+    });
+    expect(classifyFacebook(r, publish)).toMatchObject({ kind: 'rate-limited', retryAfterMs: 300_000, scope });
+  });
 });
 
 describe('pagePostMatches', () => {

@@ -112,8 +112,10 @@ export function classifyFacebook(res: HttpResponse, ctx: GraphFailureContext): P
     }
     if (RATE_LIMIT_CODES.has(code)) {
       const wait = regainAccessMs(res.headers);
+      // Code 4 is the app's own call count (every Page of the app waits); the rest count calls on this Page token
+      // (Business Use Case limits: a Page token is the Page).
       return wait !== null
-        ? new RateLimitedError(message, wait, status)
+        ? new RateLimitedError(message, wait, status, code === 4 ? 'app' : 'page')
         : new TransientError(`${message} (no wait given: backing off)`, status);
     }
     if (code === 1 || code === 2) return maybePosted();

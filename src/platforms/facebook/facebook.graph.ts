@@ -36,10 +36,18 @@ export class GraphApi {
     return this.call('GET', `${this.root}${path}?${query}`, undefined, ctx);
   }
 
-  /** A real form POST (no method override) with `access_token` in the body, where no log line shows it. */
-  post(path: string, params: GraphParams, ctx: GraphFailureContext): Promise<Record<string, unknown>> {
+  /**
+   * A real form POST (no method override) with `access_token` in the body, where no log line shows it. `fence`:
+   * the claim fence (`claimFence(ctx)`) on the post create, awaited right before the request is sent.
+   */
+  post(
+    path: string,
+    params: GraphParams,
+    ctx: GraphFailureContext,
+    fence?: () => Promise<void>,
+  ): Promise<Record<string, unknown>> {
     const body = new URLSearchParams(defined({ ...params, access_token: this.token }));
-    return this.call('POST', `${this.root}${path}`, body, ctx);
+    return this.call('POST', `${this.root}${path}`, body, ctx, fence);
   }
 
   private async call(
@@ -47,6 +55,7 @@ export class GraphApi {
     url: string,
     body: URLSearchParams | undefined,
     ctx: GraphFailureContext,
+    fence?: () => Promise<void>,
   ): Promise<Record<string, unknown>> {
     const res = await request({
       method,
@@ -59,6 +68,7 @@ export class GraphApi {
       secrets: this.secrets,
       // No idempotency on the Graph API: a post whose answer was lost may exist.
       onSent: ctx.phase === 'publish' ? (_f, message) => new AmbiguousError(message) : undefined,
+      fence,
     });
     return this.unwrap(res, ctx);
   }

@@ -1,12 +1,14 @@
-import { isCloudflarePage } from '../adapter-helpers';
+import { isCloudflarePage, tokenBudgetKey } from '../adapter-helpers';
 import { countGraphemesUrl23 } from '../counting';
 import { HttpResponse } from '../http';
 import { MastodonApi, MastodonFamilyAdapter } from '../mastodon-family/mastodon-family.base';
 import { FailureContext, describeFailure } from '../mastodon-family/mastodon-family.errors';
 import {
+  AccountRef,
   AmbiguousError,
   PermanentError,
   PlatformError,
+  RateBudget,
   RateLimitedError,
   ReauthError,
   RemoteAccount,
@@ -28,6 +30,23 @@ export function gabCapDelayMs(error: string): number | null {
   return hits.length ? Math.max(...hits) : 60_000;
 }
 
+export const GAB_DEFAULT_BASE = 'https://gab.com';
+
+/**
+ * Gab's caps per account (docs/PLATFORMS.md §3.3, `status_limit_validator.rb`): 20 statuses / min, 100 / 30 min,
+ * 250 / h, 1500 / day, all counting the same statuses, so one key. Gab TV posts on the same account with the same
+ * token, and spends the same caps.
+ */
+export function gabBudgets(account: AccountRef): RateBudget[] {
+  const key = tokenBudgetKey(account, 'accessToken', GAB_DEFAULT_BASE);
+  return [
+    { scope: 'account', key, max: 20, windowMs: 60_000 },
+    { scope: 'account', key, max: 100, windowMs: 30 * 60_000 },
+    { scope: 'account', key, max: 250, windowMs: 3600_000 },
+    { scope: 'account', key, max: 1500, windowMs: 24 * 3600_000 },
+  ];
+}
+
 const ACCOUNT_403 =
   /unauthorized app|outside the authorized scopes|login is currently disabled|pending approval|(account|login)[^.]*flagged as spam/i;
 
@@ -38,7 +57,7 @@ export class GabAdapter extends MastodonFamilyAdapter {
       id: 'gab',
       name: 'Gab',
       kind: 'Unofficial Mastodon fork (first-party web token)',
-      defaultBaseUrl: 'https://gab.com',
+      defaultBaseUrl: GAB_DEFAULT_BASE,
       defaultMaxLength: 5000,
       counting: 'graphemes-url23',
       maxImages: 8,
@@ -50,6 +69,11 @@ export class GabAdapter extends MastodonFamilyAdapter {
 
   measure(text: string): number {
     return countGraphemesUrl23(text);
+  }
+
+  /** Gab's own caps replace the Mastodon baseline (no rate headers, no other limit documented). */
+  override budgets(account: AccountRef): RateBudget[] {
+    return gabBudgets(account);
   }
 
   protected override postUrl(base: string, username: string, id: string): string {
@@ -74,7 +98,8 @@ export class GabAdapter extends MastodonFamilyAdapter {
     }
     if (status === 422) {
       const cap = gabCapDelayMs(error);
-      if (cap !== null) return new RateLimitedError(message, cap, status);
+      // The caps count this account's statuses: only this account waits.
+      if (cap !== null) return new RateLimitedError(message, cap, status, 'account');
       if (/requires an authenticated user/i.test(error)) return new ReauthError(message, status);
       return new PermanentError(message, status);
     }

@@ -1,4 +1,5 @@
-import { GabAdapter } from '../gab/gab.adapter';
+import { claimFence } from '../adapter-helpers';
+import { GabAdapter, gabBudgets } from '../gab/gab.adapter';
 import { HttpResponse } from '../http';
 import { MastodonApi, idOf } from '../mastodon-family/mastodon-family.base';
 import { CallPhase } from '../mastodon-family/mastodon-family.errors';
@@ -15,6 +16,7 @@ import {
   PublishArticle,
   PublishRequest,
   PublishResult,
+  RateBudget,
   ReauthError,
   RemoteAccount,
   TransientError,
@@ -76,12 +78,18 @@ export class GabTvAdapter implements PlatformAdapter {
   private readonly gab = new GabCore();
   readonly credentialFields: readonly FieldSpec[] = this.gab.credentialFields;
   readonly settingsFields: readonly FieldSpec[] = this.gab.settingsFields;
-  // Each publish is verify + a video of up to 250 MB + a status; Gab caps statuses at 20/min per account anyway.
-  readonly rateLimit = { max: 10, durationMs: 60_000 };
   private readonly maxVideoBytes: number;
 
   constructor(private readonly options: VideoAdapterOptions = {}) {
     this.maxVideoBytes = options.maxVideoBytes ?? GAB_MAX_VIDEO_BYTES;
+  }
+
+  /**
+   * The Gab account's caps (docs/PLATFORMS.md §3.3: 20 / min, 100 / 30 min, 250 / h, 1500 / day): a video status is
+   * a status. Same key as the gab adapter's, though the worker counts each platform id apart.
+   */
+  budgets(account: AccountRef): RateBudget[] {
+    return gabBudgets(account);
   }
 
   limits(remote?: RemoteAccount | null): PlatformLimits {
@@ -115,7 +123,7 @@ export class GabTvAdapter implements PlatformAdapter {
     };
     return withDownloadedVideo(videoUrl, download, async (video) => {
       const mediaId = await this.upload(api, account, video, ctx, req);
-      return this.createStatus(api, req, mediaId, me);
+      return this.createStatus(api, req, mediaId, me, ctx);
     });
   }
 
@@ -159,12 +167,15 @@ export class GabTvAdapter implements PlatformAdapter {
     req: PublishRequest,
     mediaId: string,
     me: Record<string, unknown>,
+    ctx: AdapterContext,
   ): Promise<PublishResult> {
     const res = await api.send('POST', '/api/v1/statuses', {
       phase: 'publish',
       json: { status: req.text, media_ids: [mediaId], visibility: 'public' },
       // Gab ignores Idempotency-Key (§3.3): a lost answer may hide a posted status, so reconcile first.
       onSent: (_f, message) => new AmbiguousError(message),
+      // The fence before the irreversible call: after the video download and upload, right before the status.
+      fence: claimFence(ctx),
     });
     if (res.status < 200 || res.status >= 300) throw this.gab.failure(res, api, 'publish', req);
     const id = idOf(res.json);

@@ -1,4 +1,13 @@
-import { baseUrl, credential, scrub, secretsOf, verifyOutcome } from '../adapter-helpers';
+import {
+  baseUrl,
+  budgetKey,
+  claimFence,
+  credential,
+  scrub,
+  secretsOf,
+  tokenKey,
+  verifyOutcome,
+} from '../adapter-helpers';
 import { HttpResponse, request } from '../http';
 import {
   AccountRef,
@@ -10,6 +19,7 @@ import {
   PlatformLimits,
   PublishRequest,
   PublishResult,
+  RateBudget,
   TransientError,
   VerifyResult,
 } from '../platform';
@@ -35,7 +45,14 @@ class GettrApi {
     readonly secrets: readonly string[],
   ) {}
 
-  send(method: 'GET' | 'POST', path: string, phase: GettrPhase, form?: URLSearchParams): Promise<HttpResponse> {
+  /** `fence`: the claim fence (`claimFence(ctx)`) on the post create, awaited right before the request is sent. */
+  send(
+    method: 'GET' | 'POST',
+    path: string,
+    phase: GettrPhase,
+    form?: URLSearchParams,
+    fence?: () => Promise<void>,
+  ): Promise<HttpResponse> {
     return request({
       method,
       url: this.base + path,
@@ -49,6 +66,7 @@ class GettrApi {
       secrets: this.secrets,
       // No idempotency: a post whose answer was lost may exist (rule 3).
       onSent: phase === 'publish' ? (_f, message) => new AmbiguousError(message) : undefined,
+      fence,
     });
   }
 
@@ -72,8 +90,21 @@ export class GettrAdapter implements PlatformAdapter {
   readonly settingsFields: readonly FieldSpec[] = [
     { name: 'apiBaseUrl', secret: false, required: false, description: 'GETTR API host', default: DEFAULT_BASE },
   ];
-  // No published limits; an unofficial client should stay far below what a person could do by hand.
-  readonly rateLimit = { max: 10, durationMs: 60_000 };
+
+  /**
+   * Crier's choice: GETTR publishes no limits (docs/PLATFORMS.md §3.6, rate headers UNCONFIRMED), and an unofficial
+   * client should stay far below what a person could do by hand: the old queue-wide 10 / min, now per account, and
+   * 100 / h. The account is its username (the token is re-copied from a browser now and then), digested.
+   */
+  budgets(account: AccountRef): RateBudget[] {
+    const username = account.credentials.username;
+    const who = username ? tokenKey(gettrUid(username)) : `account:${account.accountId}`;
+    const key = budgetKey(account.settings.apiBaseUrl || DEFAULT_BASE, who);
+    return [
+      { scope: 'account', key, max: 10, windowMs: 60_000 },
+      { scope: 'account', key, max: 100, windowMs: 3600_000 },
+    ];
+  }
 
   /**
    * Images are not uploaded (maxImages 0): the upload flow (§3.6 Media) is a 2025 secondary source with a
@@ -90,7 +121,8 @@ export class GettrAdapter implements PlatformAdapter {
   async publish(req: PublishRequest, account: AccountRef, ctx: AdapterContext): Promise<PublishResult> {
     const api = this.session(account, ctx);
     const form = new URLSearchParams({ content: gettrPostContent(req, api.uid, Date.now()) });
-    const res = await api.send('POST', '/u/post', 'publish', form);
+    // The fence before the irreversible call, right before POST /u/post (there is nothing to prepare).
+    const res = await api.send('POST', '/u/post', 'publish', form, claimFence(ctx));
     const id = publishedPostId(res, req);
     if (id instanceof PlatformError) throw scrub(id, api.secrets);
     return { remoteId: id, remoteUrl: gettrPostUrl(id) };

@@ -64,7 +64,8 @@ export function classifyMastodon(res: HttpResponse, ctx: FailureContext): Platfo
   const message = describeFailure(res, ctx);
   if (status === 429) {
     if (isCloudflarePage(res.text, res.headers)) return new TransientError(message, status);
-    return new RateLimitedError(message, retryAfterMs(res.headers), status);
+    // The token's own window (X-RateLimit-* are per token): this account waits, no one else.
+    return new RateLimitedError(message, retryAfterMs(res.headers), status, 'account');
   }
   if (isCloudflarePage(res.text, res.headers) && (status === 403 || status === 503)) {
     return new TransientError(message, status);

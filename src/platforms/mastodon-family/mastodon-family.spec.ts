@@ -1,7 +1,7 @@
 import { gabCapDelayMs } from '../gab/gab.adapter';
 import { PublishRequest } from '../platform';
 import { idempotencyKey } from './mastodon-family.base';
-import { FALLBACK_RETRY_MS, retryAfterMs } from './mastodon-family.errors';
+import { FALLBACK_RETRY_MS, classifyMastodon, retryAfterMs } from './mastodon-family.errors';
 import { normaliseText, statusHtmlToText, statusMatches } from './mastodon-family.match';
 
 describe('retryAfterMs (X-RateLimit-Reset)', () => {
@@ -14,6 +14,19 @@ describe('retryAfterMs (X-RateLimit-Reset)', () => {
     expect(retryAfterMs({})).toBe(FALLBACK_RETRY_MS);
     expect(retryAfterMs({ 'x-ratelimit-reset': 'soon' })).toBe(FALLBACK_RETRY_MS);
     expect(retryAfterMs({ 'x-ratelimit-reset': '2000-01-01T00:00:00Z' })).toBe(1000);
+  });
+});
+
+describe('classifyMastodon 429', () => {
+  it('waits for this token only (the X-RateLimit-* window is per token)', () => {
+    const res = {
+      status: 429,
+      headers: {},
+      json: { error: 'Too many requests' },
+      text: '{"error":"Too many requests"}',
+    };
+    const e = classifyMastodon(res, { platform: 'mastodon', phase: 'publish', idempotent: true });
+    expect(e).toMatchObject({ kind: 'rate-limited', retryAfterMs: FALLBACK_RETRY_MS, scope: 'account' });
   });
 });
 

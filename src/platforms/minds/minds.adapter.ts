@@ -1,4 +1,4 @@
-import { scrub, verifyOutcome } from '../adapter-helpers';
+import { budgetKey, claimFence, scrub, tokenKey, verifyOutcome } from '../adapter-helpers';
 import { countCodePoints } from '../counting';
 import { HttpResponse, fetchMedia } from '../http';
 import {
@@ -12,6 +12,7 @@ import {
   PlatformLimits,
   PublishRequest,
   PublishResult,
+  RateBudget,
   TransientError,
   VerifyResult,
 } from '../platform';
@@ -59,9 +60,21 @@ export class MindsAdapter implements PlatformAdapter {
   readonly settingsFields: readonly FieldSpec[] = [
     { name: 'apiBaseUrl', secret: false, required: false, description: 'Minds site URL', default: DEFAULT_BASE },
   ];
-  // No posting limiter was found in the engine (§3.5); 30 a minute per queue is polite, and with cached tokens
-  // sign-ins (which are limited) stay rare.
-  readonly rateLimit = { max: 30, durationMs: 60_000 };
+
+  /**
+   * Crier's choice: no posting limiter was found in the engine (docs/PLATFORMS.md §3.5; its 429 covers votes,
+   * comments, logins), so the old queue-wide 30 / min, now per account, and 300 / h so a backlog spreads out. The
+   * account is its username (password sign-in: the OAuth tokens rotate) or its API key, digested, on its site.
+   */
+  budgets(account: AccountRef): RateBudget[] {
+    const { username, apiKey } = account.credentials;
+    const who = username ? tokenKey(username.trim().toLowerCase()) : apiKey ? tokenKey(apiKey) : null;
+    const key = budgetKey(account.settings.apiBaseUrl || DEFAULT_BASE, who ?? `account:${account.accountId}`);
+    return [
+      { scope: 'account', key, max: 30, windowMs: 60_000 },
+      { scope: 'account', key, max: 300, windowMs: 3600_000 },
+    ];
+  }
 
   limits(): PlatformLimits {
     return { maxLength: TEXT_LIMIT, counting: 'code-points', maxImages: 4, video: false };
@@ -81,6 +94,9 @@ export class MindsAdapter implements PlatformAdapter {
         json: activityBody(req, attachments),
         // No idempotency on Minds: an activity that may have arrived must be reconciled, never blindly resent.
         onSent: (_f, message) => new AmbiguousError(message),
+        // The fence before the irreversible call: after the media upload and any token renewal, right before the PUT.
+        // guarded() lets its rejection (not a PlatformError) pass unchanged.
+        fence: claimFence(ctx),
       });
       const ok = expectOk(res, 'publish');
       const guid = guidOf(ok, res.text);

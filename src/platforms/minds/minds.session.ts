@@ -30,6 +30,11 @@ export interface SendOptions {
   json?: unknown;
   form?: FormData;
   onSent?: (failure: NetworkFailure, message: string) => PlatformError;
+  /**
+   * `claimFence(ctx)` on the activity create only: awaited after any token renewal, right before each send (the
+   * resend after a refused token included).
+   */
+  fence?: () => Promise<void>;
 }
 
 export class MindsSession {
@@ -97,6 +102,7 @@ export class MindsSession {
       body: opts.json ?? opts.form,
       secrets: this.secrets,
       onSent: opts.onSent,
+      fence: opts.fence,
     });
   }
 

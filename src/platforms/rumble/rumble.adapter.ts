@@ -1,4 +1,4 @@
-import { baseUrl, credential, scrub, secretsOf, verifyOutcome } from '../adapter-helpers';
+import { baseUrl, claimFence, credential, scrub, secretsOf, tokenBudgetKey, verifyOutcome } from '../adapter-helpers';
 import { countCodePoints } from '../counting';
 import { HttpResponse, request } from '../http';
 import {
@@ -13,6 +13,7 @@ import {
   PublishArticle,
   PublishRequest,
   PublishResult,
+  RateBudget,
   ReauthError,
   TransientError,
   VerifyResult,
@@ -59,12 +60,22 @@ export class RumbleAdapter implements PlatformAdapter {
       default: '0',
     },
   ];
-  // Rate limits are UNCONFIRMED; every publish is a whole video upload, so stay far below anything plausible.
-  readonly rateLimit = { max: 5, durationMs: 60_000 };
   private readonly maxVideoBytes: number;
 
   constructor(private readonly options: VideoAdapterOptions = {}) {
     this.maxVideoBytes = options.maxVideoBytes ?? RUMBLE_MAX_VIDEO_BYTES;
+  }
+
+  /**
+   * Crier's choice: Rumble's rate limits are UNCONFIRMED (docs/PLATFORMS.md §3.7) and every publish is a whole video
+   * upload, so the old queue-wide 5 / min, now per upload token, and 30 / h.
+   */
+  budgets(account: AccountRef): RateBudget[] {
+    const key = tokenBudgetKey(account, 'accessToken', DEFAULT_BASE);
+    return [
+      { scope: 'account', key, max: 5, windowMs: 60_000 },
+      { scope: 'account', key, max: 30, windowMs: 3600_000 },
+    ];
   }
 
   limits(): PlatformLimits {
@@ -108,6 +119,8 @@ export class RumbleAdapter implements PlatformAdapter {
         secrets: s.secrets,
         // No idempotency and no read API: a lost answer may hide a created video (→ unconfirmed).
         onSent: (_f, message) => new AmbiguousError(message),
+        // The upload is the create: the fence goes after the video download, right before the upload is sent.
+        fence: claimFence(ctx),
       });
       return this.uploaded(res, s.secrets);
     });

@@ -1,4 +1,4 @@
-import { baseUrl, credential, scrub, secretsOf, verifyOutcome } from '../adapter-helpers';
+import { baseUrl, claimFence, credential, scrub, secretsOf, tokenBudgetKey, verifyOutcome } from '../adapter-helpers';
 import { countTelegram } from '../counting';
 import { HttpResponse, request } from '../http';
 import {
@@ -10,6 +10,7 @@ import {
   PlatformLimits,
   PublishRequest,
   PublishResult,
+  RateBudget,
   ReauthError,
   TransientError,
   VerifyResult,
@@ -36,8 +37,15 @@ class BotApi {
     private readonly secrets: string[],
   ) {}
 
-  /** Calls `method`; resolves with `result` of an `ok:true` answer, throws a classified PlatformError otherwise. */
-  async call(method: string, params: Record<string, unknown>, send = false): Promise<Record<string, unknown>> {
+  /**
+   * Calls `method`; resolves with `result` of an `ok:true` answer, throws a classified PlatformError otherwise.
+   * `send` marks the call that creates the message: pass the claim fence (`claimFence(ctx)`), awaited right before.
+   */
+  async call(
+    method: string,
+    params: Record<string, unknown>,
+    send?: { fence: () => Promise<void> },
+  ): Promise<Record<string, unknown>> {
     const res = await request({
       method: 'POST',
       // The token sits in the path: this URL must never reach a message (request() only reports `label`).
@@ -49,8 +57,9 @@ class BotApi {
       secrets: this.secrets,
       // No idempotency on the Bot API: a send that may have arrived must be treated as maybe posted.
       onSent: send ? (_f, message) => new AmbiguousError(message) : undefined,
+      fence: send?.fence,
     });
-    return this.unwrap(res, method, send);
+    return this.unwrap(res, method, !!send);
   }
 
   private unwrap(res: HttpResponse, method: string, send: boolean): Record<string, unknown> {
@@ -83,8 +92,22 @@ export class TelegramAdapter implements PlatformAdapter {
     { name: 'chatId', secret: false, required: true, description: 'Channel id (-100…, preferred) or @channelname' },
     { name: 'apiBaseUrl', secret: false, required: false, description: 'Bot API server', default: DEFAULT_BASE },
   ];
-  // ~30 messages/s per bot overall; 20/s leaves headroom for several channels on one bot.
-  readonly rateLimit = { max: 20, durationMs: 1000 };
+
+  /**
+   * Telegram counts per bot and per chat (docs/PLATFORMS.md §3.8; unpublished, so conservative): ~30 messages / s
+   * per bot overall (25 leaves room for verify calls), ~1 / s per chat, and 20 / min per group, which we also apply
+   * to channels (UNCONFIRMED there). The bot is its token's digest; the chat is the bot's digest and the chat id,
+   * since each bot has its own allowance in a chat.
+   */
+  budgets(account: AccountRef): RateBudget[] {
+    const bot = tokenBudgetKey(account, 'botToken', DEFAULT_BASE);
+    const chat = `${bot}#${account.settings.chatId?.trim() ?? ''}`;
+    return [
+      { scope: 'bot', key: bot, max: 25, windowMs: 1000 },
+      { scope: 'chat', key: chat, max: 1, windowMs: 1000 },
+      { scope: 'chat', key: chat, max: 20, windowMs: 60_000 },
+    ];
+  }
 
   limits(): PlatformLimits {
     return {
@@ -105,9 +128,11 @@ export class TelegramAdapter implements PlatformAdapter {
     const imageUrl = req.article?.imageUrl;
     // A text too long for a caption still goes out whole as a message: the composed text is final.
     const asPhoto = !!imageUrl && countTelegram(req.text) <= CAPTION_LIMIT;
+    // The fence before the irreversible call, right before sendPhoto/sendMessage (Telegram fetches the photo itself).
+    const send = { fence: claimFence(ctx) };
     const result = asPhoto
-      ? await api.call('sendPhoto', { chat_id: chatId, photo: imageUrl, caption: req.text, parse_mode: 'HTML' }, true)
-      : await api.call('sendMessage', { chat_id: chatId, text: req.text, parse_mode: 'HTML' }, true);
+      ? await api.call('sendPhoto', { chat_id: chatId, photo: imageUrl, caption: req.text, parse_mode: 'HTML' }, send)
+      : await api.call('sendMessage', { chat_id: chatId, text: req.text, parse_mode: 'HTML' }, send);
     const messageId = result.message_id;
     if (typeof messageId !== 'number') {
       throw new AmbiguousError('telegram: answer without result.message_id');

@@ -36,7 +36,10 @@ export function classifyTelegram(res: HttpResponse, method: string, send: boolea
   if (status === 429) {
     const seconds = body.parameters?.retry_after ?? Number(/retry after (\d+)/i.exec(description)?.[1]);
     const ms = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : FALLBACK_RETRY_MS;
-    return new RateLimitedError(message, ms, status);
+    // The 429 does not say which counter ran out. Every call of a publish names the chat, and the per-chat limits
+    // (1 / s, 20 / min) are far lower than the bot's ~30 / s, which our budgets keep: so the chat waits, and other
+    // chats of the bot go on. Only getMe (no chat at all) can only be the bot's.
+    return new RateLimitedError(message, ms, status, method === 'getMe' ? 'bot' : 'chat');
   }
   if (status >= 500) return send ? new AmbiguousError(message, status) : new TransientError(message, status);
   if (body.parameters?.migrate_to_chat_id !== undefined) {

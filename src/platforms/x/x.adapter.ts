@@ -1,4 +1,4 @@
-import { scrub, verifyOutcome } from '../adapter-helpers';
+import { budgetKey, claimFence, scrub, tokenKey, verifyOutcome } from '../adapter-helpers';
 import { fetchMedia } from '../http';
 import {
   AccountRef,
@@ -11,11 +11,12 @@ import {
   Pricing,
   PublishRequest,
   PublishResult,
+  RateBudget,
   RemoteAccount,
   TransientError,
   VerifyResult,
 } from '../platform';
-import { OAUTH1_FIELDS, OAUTH2_FIELDS } from './x.auth';
+import { OAUTH1_FIELDS, OAUTH2_FIELDS, authKind } from './x.auth';
 import { XClient, X_DEFAULT_BASE } from './x.client';
 import { X_MAX_WEIGHTED_LENGTH, countX } from './x.counting';
 import { XTweet, tweetCreatedMs, tweetMatches } from './x.match';
@@ -25,6 +26,7 @@ const RECONCILE_PAGES = 3;
 const PAGE_SIZE = 100;
 /** Tolerated clock difference between us and X when asking for tweets since the first attempt. */
 const CLOCK_SKEW_MS = 5 * 60_000;
+const DAY_MS = 24 * 3600_000;
 
 function dataOf(json: unknown): Record<string, unknown> | null {
   const data = json && typeof json === 'object' ? (json as { data?: unknown }).data : undefined;
@@ -110,9 +112,36 @@ export class XAdapter implements PlatformAdapter {
     perPostWithUrlUsd: 0.2,
     note: 'X pay-per-use API (since 2026-02-06); failed requests are free',
   };
-  // POST /2/tweets allows 100 / 15 min per user and 10,000 / 24 h per app (≈ 104 / 15 min); accounts may share
-  // an app, so the whole queue keeps to the per-user figure.
-  readonly rateLimit = { max: 100, durationMs: 15 * 60_000 };
+
+  /**
+   * POST /2/tweets (docs/PLATFORMS.md §3.9): 100 / 15 min per user, plus the older page's 300 / 3 h (we obey the
+   * lower of both pages), and 10,000 / 24 h per app, which every account of the app spends. The user is the remote
+   * id once verify learned it, else the OAuth 1.0a token's digest (one user, never rotated), else Crier's account id
+   * (an OAuth 2.0 token rotates every 2 h). The app is the digest of its key (OAuth 1.0a) or client id (OAuth 2.0):
+   * the same app under both kinds counts twice, which only the platform's 429 can tell us.
+   */
+  budgets(account: AccountRef): RateBudget[] {
+    const base = account.settings.apiBaseUrl || X_DEFAULT_BASE;
+    const creds = account.credentials;
+    const oauth1 = authKind(creds) === 'oauth1';
+    const remoteId = account.remote?.id;
+    const user = budgetKey(
+      base,
+      remoteId
+        ? `user:${remoteId}`
+        : oauth1 && creds.accessToken
+          ? tokenKey(creds.accessToken)
+          : `account:${account.accountId}`,
+    );
+    const appId = oauth1 ? creds.appKey : creds.clientId;
+    return [
+      { scope: 'account', key: user, max: 100, windowMs: 15 * 60_000 },
+      { scope: 'account', key: user, max: 300, windowMs: 3 * 3600_000 },
+      ...(appId
+        ? [{ scope: 'app' as const, key: budgetKey(base, tokenKey(appId)), max: 10_000, windowMs: DAY_MS }]
+        : []),
+    ];
+  }
 
   limits(): PlatformLimits {
     return { maxLength: X_MAX_WEIGHTED_LENGTH, counting: 'twitter-text-v3', maxImages: 4, video: false };
@@ -135,6 +164,9 @@ export class XAdapter implements PlatformAdapter {
       },
       // No idempotency key on X: an answer lost after sending may hide a created post.
       onSent: (_f, message) => new AmbiguousError(message),
+      // The fence before the irreversible call: after the token refresh and the media upload, right before the tweet
+      // (this part of a thread) is created, and again before a resend after a 401 refresh. Passes through unchanged.
+      fence: claimFence(ctx),
     });
     if (res.status < 200 || res.status >= 300) throw x.fail(res, 'publish', req);
     const id = idIn(res.json);

@@ -13,6 +13,8 @@ export interface XCall {
   json?: unknown;
   form?: FormData;
   onSent?: (failure: NetworkFailure, message: string) => PlatformError;
+  /** `claimFence(ctx)` on the tweet create only: awaited before each send, the resend after a refresh included. */
+  fence?: () => Promise<void>;
 }
 
 /** RFC 3986 encoding, the one OAuth 1.0a signs: encodeURIComponent plus !'()*. */
@@ -91,6 +93,7 @@ export class XClient {
       body: call.json ?? call.form,
       secrets: this.secrets,
       onSent: call.onSent,
+      fence: call.fence,
     });
   }
 

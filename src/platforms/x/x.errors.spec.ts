@@ -1,5 +1,5 @@
 import { HttpResponse } from '../http';
-import { FALLBACK_RETRY_MS, classifyTokenRefresh, classifyX, xRetryAfterMs, xSays } from './x.errors';
+import { FALLBACK_RETRY_MS, classifyTokenRefresh, classifyX, xRateLimit, xRetryAfterMs, xSays } from './x.errors';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const at = (seconds: number) => String(NOW / 1000 + seconds);
@@ -47,6 +47,72 @@ describe('xRetryAfterMs', () => {
     expect(xRetryAfterMs({ 'x-rate-limit-reset': at(-30) }, false, NOW)).toBe(1000);
     expect(xRetryAfterMs({ 'x-rate-limit-reset': at(10 * 86400) }, false, NOW)).toBe(25 * 3600_000);
     expect(xRetryAfterMs({ 'x-rate-limit-reset': 'soon' }, false, NOW)).toBeNull();
+  });
+});
+
+describe('xRateLimit (whose budget the wait is for)', () => {
+  it.each([
+    ['the 15-minute window', { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': at(90) }, false, 90, 'account'],
+    [
+      'the user 24-hour budget',
+      { 'x-rate-limit-reset': at(60), 'x-user-limit-24hour-remaining': '0', 'x-user-limit-24hour-reset': at(3600) },
+      false,
+      3600,
+      'account',
+    ],
+    [
+      'the app 24-hour budget',
+      { 'x-rate-limit-reset': at(60), 'x-app-limit-24hour-remaining': '0', 'x-app-limit-24hour-reset': at(7200) },
+      false,
+      7200,
+      'app',
+    ],
+    [
+      'both, the app resetting later',
+      {
+        'x-user-limit-24hour-remaining': '0',
+        'x-user-limit-24hour-reset': at(3600),
+        'x-app-limit-24hour-remaining': '0',
+        'x-app-limit-24hour-reset': at(7200),
+      },
+      false,
+      7200,
+      'app',
+    ],
+    [
+      'both, the user resetting later',
+      {
+        'x-user-limit-24hour-remaining': '0',
+        'x-user-limit-24hour-reset': at(9000),
+        'x-app-limit-24hour-remaining': '0',
+        'x-app-limit-24hour-reset': at(7200),
+      },
+      false,
+      9000,
+      'account',
+    ],
+    ['a usage cap with no spent counter (the project cap)', { 'x-app-limit-24hour-reset': at(600) }, true, 600, 'app'],
+    [
+      'a usage cap with the user counter spent',
+      { 'x-user-limit-24hour-remaining': '0', 'x-user-limit-24hour-reset': at(600) },
+      true,
+      600,
+      'account',
+    ],
+  ] as const)('%s', (_name, headers, capped, seconds, scope) => {
+    expect(xRateLimit(headers, capped, NOW)).toEqual({ ms: seconds * 1000, scope });
+  });
+
+  it('classifyX carries the scope on the RateLimitedError', () => {
+    const app = { 'x-app-limit-24hour-remaining': '0', 'x-app-limit-24hour-reset': at(7200) };
+    expect(classifyX(res(429, { title: 'Too Many Requests' }, app), { phase: 'publish' })).toMatchObject({
+      kind: 'rate-limited',
+      scope: 'app',
+    });
+    expect(classifyX(res(429, { title: 'Too Many Requests' }), { phase: 'publish' })).toMatchObject({
+      kind: 'rate-limited',
+      scope: 'account',
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { looksLikeHtml } from '../adapter-helpers';
 import { HttpResponse } from '../http';
 import {
   AmbiguousError,
+  BudgetScope,
   PermanentError,
   PlatformError,
   PublishRequest,
@@ -91,28 +92,51 @@ function exhausted(headers: Record<string, string>, prefix: string): boolean {
   return headers[`${prefix}-remaining`]?.trim() === '0';
 }
 
+/** The 24-hour counters X reports, and whose budget each one is. */
+const DAILY: ReadonlyArray<[prefix: string, scope: BudgetScope]> = [
+  ['x-user-limit-24hour', 'account'],
+  ['x-app-limit-24hour', 'app'],
+];
+
+/** What a 429 asks: how long to wait, and whose budget the wait is for (the counter whose reset we wait for). */
+export interface XRateLimit {
+  ms: number;
+  scope: BudgetScope;
+}
+
 /**
- * How long a 429 asks us to wait. The 24-hour budgets (`x-user-limit-24hour-*`, `x-app-limit-24hour-*`) win
- * when one is exhausted, since the 15-minute window resets long before them; otherwise `x-rate-limit-reset`.
- * `usageCapped` answers only count the 24-hour resets. Null = no usable header at all.
+ * How long a 429 asks us to wait, and for whom. The 24-hour budgets (`x-user-limit-24hour-*`, per user: 'account';
+ * `x-app-limit-24hour-*`, per app: 'app', every account of the app waits) win when one is exhausted, since the
+ * 15-minute window resets long before them; both spent: the later reset, with its scope (the other counter shows
+ * itself at the next try). Otherwise `x-rate-limit-reset`, the user's 15-minute window. `usageCapped` answers only
+ * count the 24-hour resets; a cap with no spent counter is the project's (billing) cap: 'app'. Null = no usable
+ * header at all.
  */
-export function xRetryAfterMs(headers: Record<string, string>, usageCapped: boolean, now = Date.now()): number | null {
-  const daily = ['x-user-limit-24hour', 'x-app-limit-24hour'];
-  const dailyResets = daily
-    .filter((p) => exhausted(headers, p))
-    .map((p) => resetIn(headers, `${p}-reset`, now))
-    .filter((ms): ms is number => ms !== null);
-  let candidates = dailyResets;
+export function xRateLimit(headers: Record<string, string>, usageCapped: boolean, now = Date.now()): XRateLimit | null {
+  const resetOf = ([prefix, scope]: [string, BudgetScope], as: BudgetScope = scope): XRateLimit | null => {
+    const ms = resetIn(headers, `${prefix}-reset`, now);
+    return ms === null ? null : { ms, scope: as };
+  };
+  const present = (l: XRateLimit | null): l is XRateLimit => l !== null;
+  let candidates = DAILY.filter(([prefix]) => exhausted(headers, prefix))
+    .map((c) => resetOf(c))
+    .filter(present);
   if (usageCapped && !candidates.length) {
     // A cap without a spent counter in the headers: the later of the 24-hour resets present.
-    candidates = daily.map((p) => resetIn(headers, `${p}-reset`, now)).filter((ms): ms is number => ms !== null);
+    candidates = DAILY.map((c) => resetOf(c, 'app')).filter(present);
   }
   if (!usageCapped && !candidates.length) {
     const window = resetIn(headers, 'x-rate-limit-reset', now);
-    if (window !== null) candidates = [window];
+    if (window !== null) candidates = [{ ms: window, scope: 'account' }];
   }
   if (!candidates.length) return null;
-  return Math.max(1000, Math.min(Math.max(...candidates), DAY_MS + 3600_000));
+  const latest = candidates.reduce((a, b) => (b.ms > a.ms ? b : a));
+  return { ms: Math.max(1000, Math.min(latest.ms, DAY_MS + 3600_000)), scope: latest.scope };
+}
+
+/** How long a 429 asks us to wait (see xRateLimit); null without a usable header. */
+export function xRetryAfterMs(headers: Record<string, string>, usageCapped: boolean, now = Date.now()): number | null {
+  return xRateLimit(headers, usageCapped, now)?.ms ?? null;
 }
 
 export interface XFailure {
@@ -129,11 +153,11 @@ export function classifyX(res: HttpResponse, f: XFailure): PlatformError {
 
   if (status === 429) {
     const capped = type === 'usage-capped' || /usage ?cap/i.test(str(bodyOf(res).title));
-    const wait = xRetryAfterMs(res.headers, capped);
-    if (wait !== null) return new RateLimitedError(message, wait, status);
+    const limit = xRateLimit(res.headers, capped);
+    if (limit) return new RateLimitedError(message, limit.ms, status, limit.scope);
     // A spent usage cap with no reset to wait for is a billing/plan matter for a human.
     if (capped) return new ReauthError(`${message} (usage cap reached, no reset given: check the X plan)`, status);
-    return new RateLimitedError(message, FALLBACK_RETRY_MS, status);
+    return new RateLimitedError(message, FALLBACK_RETRY_MS, status, 'account');
   }
   if (status >= 500)
     return f.phase === 'publish' ? new AmbiguousError(message, status) : new TransientError(message, status);

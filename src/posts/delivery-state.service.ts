@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import type { DeliveryRow } from '../database/schema';
+import { QueueService } from '../queue/queue.service';
+import { DeliveryKey, DeliverySet, DeliveryStateRepository, DeliveryTarget, Tx } from './delivery-state.repository';
+import { DeliveryEvent, TRANSITIONS } from './delivery-transitions';
+
+/** Spending rate budgets inside a claim's transaction (the publishing side knows the budgets). */
+export interface BudgetGate {
+  /** When the budgets allow this publish: null for now, else the time they will. */
+  wait(tx: Tx, now: Date): Promise<Date | null>;
+  spend(tx: Tx, now: Date): Promise<void>;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; row: DeliveryRow; token: string; at: Date }
+  /** Not this delivery's turn now (another of the account is publishing or comes first), or not runnable. */
+  | { kind: 'not-turn' }
+  /** A budget is spent: nothing was claimed or spent; come back at `until`. */
+  | { kind: 'budget'; until: Date };
+
+export interface ApplyOptions {
+  /** Field changes besides the status. */
+  set?: DeliverySet;
+  /** The claim token: required to move a `publishing` delivery (fenced events). */
+  token?: string;
+  /** More writes that must commit with the transition (the attempt log, a budget block). */
+  also?: (tx: Tx, rows: DeliveryRow[]) => Promise<void>;
+  /** The delivery whose job is running this transition: its job is the caller's to move. */
+  ownJob?: string;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Aborts a claim's transaction when a budget is spent. */
+class BudgetSpent extends Error {
+  constructor(readonly until: Date) {
+    super('rate budget spent');
+  }
+}
+
+/**
+ * The one owner of delivery state. Every status change goes through `apply` (or `claim`): it checks the event
+ * against the transition table (delivery-transitions.ts), writes the deliveries and their posts' statuses in one
+ * transaction with the posts locked, and only after commit touches the queue: a delivery that becomes runnable,
+ * or an account whose turn passes on, gets its next job; cancelled and held deliveries lose theirs.
+ */
+@Injectable()
+export class DeliveryStateService {
+  private readonly log = new Logger(DeliveryStateService.name);
+
+  constructor(
+    private readonly repo: DeliveryStateRepository,
+    private readonly queues: QueueService,
+  ) {}
+
+  async apply(event: DeliveryEvent, target: DeliveryTarget, opts: ApplyOptions = {}): Promise<DeliveryRow[]> {
+    const t = TRANSITIONS[event];
+    const now = new Date();
+    const rows = await this.repo.transaction(async (tx) => {
+      const postIds = await this.repo.postsOf(tx, target, t.from);
+      if (postIds.length === 0) return [];
+      await this.repo.lockPosts(tx, postIds);
+      const fence = event === 'recover' ? { staleBefore: now } : { token: opts.token };
+      const changed = await this.repo.update(tx, target, t.from, t.to, opts.set ?? (() => ({})), fence);
+      if (changed.length === 0) return changed;
+      if (opts.also) await opts.also(tx, changed);
+      await this.repo.derivePostStatuses(
+        tx,
+        changed.map((r) => r.post_id),
+      );
+      return changed;
+    });
+    if (rows.length > 0) await this.afterCommit(event, rows, opts.ownJob);
+    return rows;
+  }
+
+  /**
+   * Claims a due delivery for publishing, spending its budgets in the same transaction: of two workers, exactly
+   * one wins; of two deliveries of one account, only the one whose turn it is.
+   */
+  async claim(d: DeliveryRow, gate: BudgetGate, leaseMs: number): Promise<ClaimResult> {
+    const token = randomUUID();
+    try {
+      return await this.repo.transaction(async (tx): Promise<ClaimResult> => {
+        await this.repo.lockPosts(tx, [d.post_id]);
+        const now = new Date();
+        // The turn first: a delivery that is not next must not wait for a budget it would not spend.
+        const row = await this.repo.claim(tx, d.id, token, now, new Date(now.getTime() + leaseMs));
+        if (!row) return { kind: 'not-turn' };
+        const until = await gate.wait(tx, now);
+        if (until) throw new BudgetSpent(until); // rolls the claim back
+        await gate.spend(tx, now);
+        await this.repo.derivePostStatuses(tx, [row.post_id]);
+        return { kind: 'claimed', row, token, at: now };
+      });
+    } catch (e) {
+      if (e instanceof BudgetSpent) return { kind: 'budget', until: e.until };
+      // Another delivery of the account was claimed meanwhile (one `publishing` per account, a unique index).
+      if ((e as { code?: string }).code === UNIQUE_VIOLATION) return { kind: 'not-turn' };
+      throw e;
+    }
+  }
+
+  /** The heartbeat of a claim, and the check before anything irreversible: false once the claim is lost. */
+  renew(id: string, token: string, leaseMs: number): Promise<boolean> {
+    return this.repo.renew(id, token, new Date(Date.now() + leaseMs));
+  }
+
+  appendThreadPart(id: string, token: string, remoteId: string, first: { remoteUrl: string | null } | null) {
+    return this.repo.appendThreadPart(id, token, remoteId, first);
+  }
+
+  /**
+   * Makes sure the next delivery of each account has its job: the one the account's turn passes to. Any other
+   * runnable delivery waits without a job until its turn comes (or has its own retry job).
+   */
+  async handOver(
+    accountIds: readonly string[],
+    opts: { except?: string; only?: ReadonlySet<string> } = {},
+  ): Promise<void> {
+    const heads = await this.repo.heads(accountIds, new Date());
+    await this.ensureJobs(
+      heads.filter((h) => h.id !== opts.except && (opts.only === undefined || opts.only.has(h.id))),
+      true,
+    );
+  }
+
+  /** Heads of accounts with something due by `horizon`, a page at a time by account (the sweep). */
+  dueHeads(now: Date, horizon: Date, afterAccount: string | undefined, limit: number): Promise<DeliveryKey[]> {
+    return this.repo.heads(null, now, { horizon, afterAccount, limit });
+  }
+
+  expiredClaims(now: Date, limit: number): Promise<DeliveryKey[]> {
+    return this.repo.expiredClaims(now, limit);
+  }
+
+  private async afterCommit(event: DeliveryEvent, rows: DeliveryRow[], ownJob?: string): Promise<void> {
+    const accounts = [...new Set(rows.map((r) => r.account_id).filter((a): a is string => a !== null))];
+    const others = rows.filter((r) => r.id !== ownJob);
+    try {
+      switch (event) {
+        case 'claim':
+        case 'defer':
+          return;
+        case 'cancel':
+        case 'hold':
+          await this.queues.removeJobs(others);
+          // A hold or cancel of the account's running delivery passes its turn on.
+          return await this.handOver(accounts, { except: ownJob });
+        case 'reschedule':
+          // Jobs at the old times would only wake up to wait: drop them; the heads get theirs at the new time.
+          await this.queues.removeJobs(others);
+          return await this.handOver(accounts, { except: ownJob });
+        case 'resume':
+        case 'userRetry':
+        case 'publish':
+        case 'retry':
+        case 'fail':
+        case 'unconfirm':
+        case 'skip':
+        case 'recover':
+          return await this.handOver(accounts, { except: ownJob });
+      }
+    } catch (e) {
+      // The rows are committed; the sweep gives any missing job back.
+      this.log.warn(`queue update after ${event} failed (${(e as Error).message}); the sweep will mend it`);
+    }
+  }
+
+  private async ensureJobs(keys: readonly DeliveryKey[], evenIfActive: boolean): Promise<void> {
+    const now = Date.now();
+    await this.queues.ensureJobs(
+      keys.map((k) => ({ delivery: k, runAt: new Date(Math.max(now, new Date(k.next_attempt_at).getTime())) })),
+      { evenIfActive },
+    );
+  }
+}

@@ -1,0 +1,269 @@
+import { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { AccountRow } from '../../src/database/schema';
+import { DeliveryStateRepository } from '../../src/posts/delivery-state.repository';
+import { BudgetGate, DeliveryStateService } from '../../src/posts/delivery-state.service';
+import { PostsRepository } from '../../src/posts/posts.repository';
+import { publishJobId } from '../../src/queue/job-catalogue';
+import { QueueService } from '../../src/queue/queue.service';
+import {
+  deletePrefixKeys,
+  insertAccount,
+  insertPostWith,
+  mediumConfig,
+  mediumDb,
+  MediumDb,
+  mediumRedis,
+  seconds,
+  testCipher,
+  uniquePrefix,
+} from './medium-env';
+
+const FREE: BudgetGate = { wait: () => Promise.resolve(null), spend: () => Promise.resolve() };
+const LEASE = 30_000;
+
+/** DeliveryStateService against real Postgres + Redis: the one owner of delivery state, its fence and its jobs. */
+describe('DeliveryStateService (medium)', () => {
+  let m: MediumDb;
+  let redis: Redis;
+  let posts: PostsRepository;
+  let prefix: string;
+  let queues: QueueService;
+  let states: DeliveryStateService;
+  let cipherAccount: () => Promise<AccountRow>;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(['error']);
+    m = await mediumDb();
+    redis = mediumRedis();
+    posts = new PostsRepository(m.db);
+    const cipher = testCipher();
+    cipherAccount = () => insertAccount(m.db, cipher, { platform: 'telegram' });
+  });
+
+  beforeEach(() => {
+    prefix = uniquePrefix('state');
+    queues = new QueueService(mediumConfig(prefix), redis);
+    states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
+  });
+
+  afterEach(async () => {
+    await queues.onModuleDestroy();
+    await deletePrefixKeys(redis, prefix);
+  });
+
+  afterAll(async () => {
+    await redis?.quit();
+    await m?.close();
+  });
+
+  const row = async (id: string) => (await posts.findDelivery(id))!;
+  const postStatus = async (id: string) => (await posts.findPost(id))!.status;
+  const jobState = (id: string) => queues.queue('telegram').getJobState(publishJobId(id));
+  const claimed = async (id: string) => {
+    const r = await states.claim(await row(id), FREE, LEASE);
+    if (r.kind !== 'claimed') throw new Error(`expected a claim of ${id}, got ${r.kind}`);
+    return r;
+  };
+
+  it('claim: of two concurrent claimers exactly one wins, with a token and a lease; the post follows', async () => {
+    const a = await cipherAccount();
+    const {
+      postId,
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-5), [{ account: a }]);
+    const d = await row(id);
+    const results = await Promise.all([states.claim(d, FREE, LEASE), states.claim(d, FREE, LEASE)]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['claimed', 'not-turn']);
+    const r = await row(id);
+    expect(r.status).toBe('publishing');
+    expect(r.claim_token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.claimed_until!.getTime()).toBeGreaterThan(Date.now() + LEASE / 2);
+    expect(await postStatus(postId)).toBe('publishing');
+  });
+
+  it('claim refuses a delivery that is not yet due or not runnable', async () => {
+    const a = await cipherAccount();
+    const {
+      deliveryIds: [future],
+    } = await insertPostWith(posts, seconds(60), [{ account: a }]);
+    expect((await states.claim(await row(future), FREE, LEASE)).kind).toBe('not-turn');
+    const {
+      deliveryIds: [done],
+    } = await insertPostWith(posts, seconds(-5), [{ account: a, status: 'published' }]);
+    expect((await states.claim(await row(done), FREE, LEASE)).kind).toBe('not-turn');
+    expect((await row(done)).status).toBe('published');
+  });
+
+  it("one account's deliveries go one at a time, earliest scheduled first", async () => {
+    const a = await cipherAccount();
+    const b = await cipherAccount();
+    const first = await insertPostWith(posts, seconds(-20), [{ account: a }]);
+    const second = await insertPostWith(posts, seconds(-10), [{ account: a }, { account: b }]);
+    const [later, otherAccount] = second.deliveryIds;
+
+    // Not its turn while an earlier one is due; another account is not affected.
+    expect((await states.claim(await row(later), FREE, LEASE)).kind).toBe('not-turn');
+    await claimed(otherAccount);
+    const c = await claimed(first.deliveryIds[0]);
+    // Not its turn while the account has a delivery in flight (a unique index: exact across processes).
+    expect((await states.claim(await row(later), FREE, LEASE)).kind).toBe('not-turn');
+    await states.apply('publish', { ids: [c.row.id] }, { token: c.token, set: () => ({ remote_id: '1' }) });
+    await claimed(later);
+  });
+
+  it('of many concurrent claims for one account, exactly one wins', async () => {
+    const a = await cipherAccount();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(...(await insertPostWith(posts, seconds(-5), [{ account: a }])).deliveryIds);
+    const rows = await Promise.all(ids.map(row));
+    const results = await Promise.all(rows.map((d) => states.claim(d, FREE, LEASE)));
+    expect(results.filter((r) => r.kind === 'claimed')).toHaveLength(1);
+    // The earliest-created of those scheduled at the same instant (ties keep creation order).
+    const winner = results.findIndex((r) => r.kind === 'claimed');
+    expect(ids[winner]).toBe(ids[0]);
+  });
+
+  it('fencing: a write out of publishing with a stale token changes nothing; the right token settles it', async () => {
+    const a = await cipherAccount();
+    const {
+      postId,
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-5), [{ account: a }]);
+    const c = await claimed(id);
+    const wrong = '00000000-0000-4000-8000-000000000000';
+    expect(await states.apply('publish', { ids: [id] }, { token: wrong, set: () => ({ remote_id: 'x' }) })).toEqual([]);
+    expect(await states.apply('publish', { ids: [id] }, { set: () => ({ remote_id: 'x' }) })).toEqual([]);
+    expect(await states.appendThreadPart(id, wrong, 'x', null)).toBeUndefined();
+    expect(await states.renew(id, wrong, LEASE)).toBe(false);
+    expect((await row(id)).status).toBe('publishing');
+
+    expect(await states.renew(id, c.token, LEASE)).toBe(true);
+    const [done] = await states.apply('publish', { ids: [id] }, { token: c.token, set: () => ({ remote_id: '42' }) });
+    expect(done).toMatchObject({ status: 'published', remote_id: '42', claim_token: null, claimed_until: null });
+    expect(await postStatus(postId)).toBe('published');
+    // Once settled, the old claim is worthless.
+    expect(await states.renew(id, c.token, LEASE)).toBe(false);
+  });
+
+  it('recover takes a publishing delivery back only once its lease ran out', async () => {
+    const a = await cipherAccount();
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-5), [{ account: a }]);
+    const c = await claimed(id);
+    expect(await states.apply('recover', { ids: [id] })).toEqual([]);
+    await m.db
+      .updateTable('deliveries')
+      .set({ claimed_until: seconds(-1) })
+      .where('id', '=', id)
+      .execute();
+    const [back] = await states.apply('recover', { ids: [id] }, { set: () => ({ ambiguous: true }) });
+    expect(back).toMatchObject({ status: 'retrying', ambiguous: true, claim_token: null });
+    // The worker that lost its claim cannot write its late result.
+    expect(await states.apply('publish', { ids: [id] }, { token: c.token })).toEqual([]);
+    expect((await row(id)).status).toBe('retrying');
+  });
+
+  it('two deliveries of one post settled at the same moment leave the post with the status of both', async () => {
+    const accounts = await Promise.all([cipherAccount(), cipherAccount()]);
+    for (let round = 0; round < 15; round++) {
+      const { postId, deliveryIds } = await insertPostWith(posts, seconds(-5), [
+        { account: accounts[0] },
+        { account: accounts[1] },
+      ]);
+      const claims = await Promise.all(deliveryIds.map(claimed));
+      await Promise.all(
+        claims.map((c) =>
+          states.apply('publish', { ids: [c.row.id] }, { token: c.token, set: () => ({ remote_id: 'r' }) }),
+        ),
+      );
+      expect(await postStatus(postId)).toBe('published');
+    }
+  });
+
+  it('a settle hands the account over: the next delivery gets its job', async () => {
+    const a = await cipherAccount();
+    const first = await insertPostWith(posts, seconds(-20), [{ account: a }]);
+    const second = await insertPostWith(posts, seconds(-10), [{ account: a }]);
+    const c = await claimed(first.deliveryIds[0]);
+    expect(await jobState(second.deliveryIds[0])).toBe('unknown');
+    await states.apply('fail', { ids: [c.row.id] }, { token: c.token, ownJob: c.row.id, set: () => ({ error: 'no' }) });
+    expect(['waiting', 'prioritized']).toContain(await jobState(second.deliveryIds[0]));
+    expect(await jobState(first.deliveryIds[0])).toBe('unknown'); // its own job is the caller's
+  });
+
+  it('hold and resume an account: held deliveries lose their jobs; resumed ones come back, the due ones now', async () => {
+    const a = await cipherAccount();
+    const b = await cipherAccount();
+    const past = await insertPostWith(posts, seconds(-600), [{ account: a }, { account: b }]);
+    const future = await insertPostWith(posts, seconds(3600), [{ account: a }, { account: a, status: 'published' }]);
+    await states.handOver([a.id, b.id]);
+    expect(await jobState(past.deliveryIds[0])).toBe('waiting');
+
+    const held = await states.apply('hold', { accountId: a.id }, { set: () => ({ error: 'reauth required' }) });
+    expect(held.map((d) => d.id).sort()).toEqual([past.deliveryIds[0], future.deliveryIds[0]].sort());
+    expect(await jobState(past.deliveryIds[0])).toBe('unknown');
+    expect((await row(past.deliveryIds[1])).status).toBe('scheduled');
+    expect((await row(future.deliveryIds[1])).status).toBe('published');
+    expect(await postStatus(past.postId)).toBe('scheduled');
+
+    const now = new Date();
+    await states.apply(
+      'resume',
+      { accountId: a.id },
+      { set: (eb) => ({ error: null, next_attempt_at: eb.fn('greatest', ['next_attempt_at', eb.val(now)]) }) },
+    );
+    expect((await row(past.deliveryIds[0])).next_attempt_at.getTime()).toBe(now.getTime());
+    const f = await row(future.deliveryIds[0]);
+    expect(f.next_attempt_at.getTime()).toBe(f.scheduled_at.getTime());
+    // Only the account's next delivery has a job; the later one's turn comes after it.
+    expect(await jobState(past.deliveryIds[0])).toBe('waiting');
+    expect(await jobState(future.deliveryIds[0])).toBe('unknown');
+  });
+
+  it('cancel and reschedule apply only to deliveries that have not started', async () => {
+    const a = await cipherAccount();
+    const { postId, deliveryIds } = await insertPostWith(posts, seconds(600), [
+      { account: a },
+      { account: a, status: 'retrying' },
+      { account: a, status: 'held' },
+      { account: a, status: 'published' },
+    ]);
+    const at = seconds(7200);
+    const moved = await states.apply(
+      'reschedule',
+      { postId },
+      { set: () => ({ scheduled_at: at, next_attempt_at: at }) },
+    );
+    expect(moved).toHaveLength(3);
+    expect((await row(deliveryIds[3])).scheduled_at.getTime()).not.toBe(at.getTime());
+    const cancelled = await states.apply('cancel', { postId });
+    expect(cancelled.map((d) => d.id).sort()).toEqual(deliveryIds.slice(0, 3).sort());
+    expect(await postStatus(postId)).toBe('published');
+  });
+
+  it('a claim spends its budgets in the same transaction, and a spent budget claims nothing', async () => {
+    const a = await cipherAccount();
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-5), [{ account: a }]);
+    const until = seconds(30);
+    const spent: string[] = [];
+    const closed: BudgetGate = { wait: () => Promise.resolve(until), spend: () => Promise.reject(new Error('no')) };
+    expect(await states.claim(await row(id), closed, LEASE)).toEqual({ kind: 'budget', until });
+    expect((await row(id)).status).toBe('scheduled');
+    const failing: BudgetGate = {
+      wait: () => Promise.resolve(null),
+      spend: async (tx) => {
+        await tx.insertInto('budget_spends').values({ key: 'x', at: new Date() }).execute();
+        spent.push('x');
+        throw new Error('spend failed');
+      },
+    };
+    await expect(states.claim(await row(id), failing, LEASE)).rejects.toThrow('spend failed');
+    expect(spent).toEqual(['x']);
+    expect((await row(id)).status).toBe('scheduled'); // the claim rolled back with the spend
+    expect(await m.db.selectFrom('budget_spends').selectAll().where('key', '=', 'x').execute()).toEqual([]);
+  });
+});
