@@ -34,12 +34,15 @@ import { PublishWorkers } from './publishing/publish.worker';
 import { SweepService } from './publishing/sweep.service';
 import { QueueService } from './queue/queue.service';
 import { QueuesController } from './queue/queues.controller';
-import { REDIS } from './queue/redis';
+import { PRODUCER_REDIS, REDIS } from './queue/redis';
 
 export interface Infrastructure {
   config: AppConfig;
   db: Db;
+  /** The workers' connection (blocking commands wait out a reconnect). */
   redis: Redis;
+  /** The producers' connection: fails fast while Redis is away (API writes answer instead of hanging). */
+  producerRedis?: Redis;
   secretKey: Buffer;
 }
 
@@ -58,6 +61,7 @@ export class AppModule {
       { provide: APP_CONFIG, useValue: infra.config },
       { provide: DATABASE, useValue: infra.db },
       { provide: REDIS, useValue: infra.redis },
+      { provide: PRODUCER_REDIS, useValue: infra.producerRedis ?? infra.redis },
       { provide: CredentialCipher, useValue: new CredentialCipher(infra.secretKey) },
       MetricsService,
       AccountsRepository,

@@ -5,18 +5,38 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { AppModule } from './app.module';
 import { bearerAuth } from './common/auth.middleware';
+import { unavailableDependency } from './common/errors';
 import { HttpErrorFilter } from './common/http-exception.filter';
-import { createLogger, PinoNestLogger } from './common/logger';
+import { createLogger, PinoNestLogger, redact } from './common/logger';
 import { validationPipe } from './common/validation';
 import { ConfigError, loadConfig } from './config/config';
 import { resolveSecrets } from './config/secrets';
 import { DASHBOARD_PATH, mountDashboard } from './dashboard/dashboard';
 import { openDatabase } from './database/database';
 import { checkRegistry } from './platforms/platform.registry';
-import { assertRedisReachable, createRedis } from './queue/redis';
+import {
+  assertRedisReachable,
+  createProducerRedis,
+  createRedis,
+  reportRedisConnection,
+  whenRedisReady,
+} from './queue/redis';
 
 const BODY_LIMIT = '1mb';
-const SHUTDOWN_DEADLINE_MS = 10_000;
+/**
+ * SIGTERM must end in exit 0 within 10 s (API.md), whatever Redis and PostgreSQL are doing. In-flight jobs get
+ * APP_CLOSE_MS to finish (REDIS_DOWN_GRACE_MS when Redis is down: they cannot complete in BullMQ anyway, only
+ * record their outcome in PostgreSQL); then the Redis connections are cut so that commands stuck on them fail and
+ * the close settles (an unfinished job's lock expires and it runs again), and each later step is bounded too.
+ */
+const APP_CLOSE_MS = 7_500;
+const REDIS_DOWN_GRACE_MS = 3_000;
+const AFTER_DISCONNECT_MS = 500;
+const DATABASE_CLOSE_MS = 500;
+/** Last resort, should a bounded step above ever not return (a blocked event loop). */
+const SHUTDOWN_DEADLINE_MS = 9_500;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 async function main(): Promise<void> {
   let config;
@@ -34,21 +54,53 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   checkRegistry();
 
+  // A database restart or a Redis outage is weather, not a bug: an error it leaves unhandled must not take the
+  // process down (Node's default for both of these), it is logged and the pools and clients reconnect.
+  process.on('unhandledRejection', (reason) => {
+    const dependency = unavailableDependency(reason);
+    const err = redact(reason instanceof Error ? (reason.stack ?? reason.message) : String(reason));
+    if (dependency) logger.warn({ dependency, err }, 'unhandled rejection from an unavailable dependency (ignored)');
+    else logger.error({ err }, 'unhandled promise rejection');
+  });
+  process.on('uncaughtException', (e) => {
+    const dependency = unavailableDependency(e);
+    if (dependency) {
+      logger.warn({ dependency, err: redact(e.message) }, 'uncaught error from an unavailable dependency (ignored)');
+      return;
+    }
+    // Anything else may have left the process in a state nobody planned for: exit, and let the supervisor restart.
+    logger.fatal({ err: redact(e.stack ?? e.message) }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+
   try {
     await assertRedisReachable(config.redisUrl);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const redis = createRedis(config.redisUrl, `crier-${config.role}`);
-  redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection problem'));
-
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, db: database.db, redis, secretKey: secrets.secretKey }),
-    { bodyParser: false, logger: new PinoNestLogger(logger) },
-  );
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    applicationName: `crier-${config.role}`,
+    onConnectionError: (e) => logger.warn({ err: redact(e.message) }, 'database connection lost; the pool reconnects'),
+  });
   const api = config.role !== 'worker';
+  // Two kinds of Redis connection: workers block on theirs (BullMQ needs it to wait out a reconnect), producers
+  // must fail fast (a request never hangs on Redis). The API role runs no worker, so it needs only the second.
+  const producerRedis = createProducerRedis(config.redisUrl, `crier-${config.role}-producer`);
+  const redis = config.role === 'api' ? producerRedis : createRedis(config.redisUrl, `crier-${config.role}`);
+  const connections = [...new Set([redis, producerRedis])];
+  reportRedisConnection(producerRedis, 'producer', logger);
+  if (redis !== producerRedis) reportRedisConnection(redis, 'workers', logger);
+  // Without an offline queue, a command sent before the connection is ready fails: start serving once it is.
+  await whenRedisReady(producerRedis);
+
+  const infrastructure = { config, db: database.db, redis, producerRedis, secretKey: secrets.secretKey };
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(infrastructure), {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger),
+  });
   if (api) {
     // Before routing, so unknown /api paths answer 401, and before body parsing, so strangers cannot make us read.
     app.use('/api', bearerAuth(secrets.apiToken));
@@ -97,14 +149,36 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    try {
-      await app.close();
-      await database.close();
-      redis.disconnect();
-    } finally {
-      clearTimeout(deadline);
-      process.exit(0);
+    let closed = false;
+    const closing = app.close().then(
+      () => (closed = true),
+      (e: Error) => {
+        logger.warn({ err: redact(e.message) }, 'error while closing the application');
+        closed = true;
+      },
+    );
+    const started = Date.now();
+    let redisDownSince: number | undefined;
+    while (!closed) {
+      await Promise.race([closing, sleep(100)]);
+      const now = Date.now();
+      if (connections.some((c) => c.status !== 'ready')) redisDownSince ??= now;
+      else redisDownSince = undefined;
+      if (now - started >= APP_CLOSE_MS || (redisDownSince && now - redisDownSince >= REDIS_DOWN_GRACE_MS)) break;
     }
+    if (!closed) {
+      logger.warn('shutdown: in-flight work did not finish in time; cutting Redis so stuck commands fail');
+      for (const c of connections) c.disconnect();
+      await Promise.race([closing, sleep(AFTER_DISCONNECT_MS)]);
+    }
+    await Promise.race([
+      database.close().catch((e: Error) => logger.warn({ err: redact(e.message) }, 'error closing the database')),
+      sleep(DATABASE_CLOSE_MS),
+    ]);
+    for (const c of connections) c.disconnect();
+    clearTimeout(deadline);
+    logger.info('stopped');
+    process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

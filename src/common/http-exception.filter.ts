@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { Dependency, unavailableDependency } from './errors';
 import { redact } from './logger';
 
 const REASONS: Record<number, string> = {
@@ -14,7 +15,19 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** Every error leaves as {statusCode, error, message}. Body-parser failures are the client's: 400 or 413, never 5xx. */
+/** Seconds a client should wait before retrying a 503: a restart or failover usually takes a few. */
+const RETRY_AFTER_SECONDS = 5;
+
+const UNAVAILABLE: Record<Dependency, string> = {
+  database: 'the database is unavailable; try again shortly',
+  redis: 'the queue store (Redis) is unavailable; try again shortly',
+  unknown: 'a service Crier depends on is unavailable; try again shortly',
+};
+
+/**
+ * Every error leaves as {statusCode, error, message}. Body-parser failures are the client's: 400 or 413, never 5xx.
+ * A lost or refused database or Redis connection is nobody's bug: 503 with Retry-After, so clients retry.
+ */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('HTTP');
@@ -23,6 +36,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, message } = this.describe(exception);
     if (res.headersSent) return;
+    if (status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(status).json({ statusCode: status, error: REASONS[status] ?? 'Error', message });
   }
 
@@ -41,6 +55,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (err?.type === 'entity.parse.failed') return { status: 400, message: 'body is not valid JSON' };
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       return { status: err.status, message: err.message ?? 'bad request' };
+    }
+    const dependency = unavailableDependency(e);
+    if (dependency) {
+      this.log.warn(`${UNAVAILABLE[dependency]}: ${redact(err?.message ?? String(e))}`);
+      return { status: 503, message: UNAVAILABLE[dependency] };
     }
     this.log.error(redact(err?.message ?? String(e)), err?.stack ? redact(err.stack) : undefined);
     return { status: 500, message: 'internal error' };

@@ -202,7 +202,9 @@ export class PostsService {
       ids.map(async (id, i) => {
         try {
           return await this.accounts.row(id);
-        } catch {
+        } catch (e) {
+          // Only "not found" is the caller's fault; the database being away is a 503, not a 404.
+          if (!(e instanceof NotFound)) throw e;
           throw new NotFound(`accountIds[${i}]: account ${id} not found`);
         }
       }),

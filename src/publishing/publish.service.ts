@@ -3,6 +3,7 @@ import { AccountsRepository } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
 import { CredentialRefreshService } from '../accounts/credential-refresh.service';
 import { ArticlesRepository } from '../articles/articles.repository';
+import { unavailableDependency } from '../common/errors';
 import { redact } from '../common/logger';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { AccountRow, DeliveryRow } from '../database/schema';
@@ -430,23 +431,26 @@ export class PublishService {
     opts: Pick<ApplyOptions, 'set' | 'also'> & { refund?: boolean },
   ): Promise<boolean> {
     const counters = p.budgets.map((b) => b.counter);
-    const rows = await this.states.apply(
-      event,
-      { ids: [p.d.id] },
-      {
-        set: opts.set,
-        token: p.token,
-        ownJob: p.d.id,
-        also: async (tx: Tx, changed) => {
-          if (attempt?.id !== undefined) {
-            await this.posts.finishAttempt(attempt.id, attempt, tx);
-          }
-          if (opts.also) await opts.also(tx, changed);
-          // Refused for its rate, the publish did not count at the platform; otherwise it counts from now.
-          if (opts.refund) await this.budgetsRepo.refund(tx, counters, p.units, p.claimedAt);
-          else await this.budgetsRepo.restamp(tx, counters, p.claimedAt, new Date());
+    // The platform has answered: a database that is away for a moment must not lose that answer.
+    const rows = await whileUnavailable(() =>
+      this.states.apply(
+        event,
+        { ids: [p.d.id] },
+        {
+          set: opts.set,
+          token: p.token,
+          ownJob: p.d.id,
+          also: async (tx: Tx, changed) => {
+            if (attempt?.id !== undefined) {
+              await this.posts.finishAttempt(attempt.id, attempt, tx);
+            }
+            if (opts.also) await opts.also(tx, changed);
+            // Refused for its rate, the publish did not count at the platform; otherwise it counts from now.
+            if (opts.refund) await this.budgetsRepo.refund(tx, counters, p.units, p.claimedAt);
+            else await this.budgetsRepo.restamp(tx, counters, p.claimedAt, new Date());
+          },
         },
-      },
+      ),
     );
     return rows.length > 0;
   }
@@ -497,6 +501,21 @@ export class PublishService {
       firstAttemptAt: new Date(d.first_attempt_at ?? new Date()),
       previousAmbiguous: d.ambiguous,
     };
+  }
+}
+
+/**
+ * Runs `fn` again while it fails because the database is unreachable: 0.5 s, 1 s, 2 s, 4 s (about 7.5 s in all),
+ * then gives up (the job then comes back with backoff and settles the delivery as interrupted).
+ */
+async function whileUnavailable<T>(fn: () => Promise<T>): Promise<T> {
+  for (let wait = 500; ; wait *= 2) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (wait > 4000 || unavailableDependency(e) !== 'database') throw e;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 }
 

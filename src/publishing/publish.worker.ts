@@ -7,7 +7,8 @@ import { PUBLISH_JOB, PublishJobData, queueName } from '../queue/job-catalogue';
 import { REDIS } from '../queue/redis';
 import { PublishService } from './publish.service';
 
-const SHUTDOWN_GRACE_MS = 8000;
+/** Inside main's budget for closing the app (it then cuts the connections): in-flight jobs get this long. */
+const SHUTDOWN_GRACE_MS = 6000;
 /** Backoff for a job whose handler met an infrastructure fault (database away): 1 s, 2 s, 4 s … 30 s. */
 const INFRA_BACKOFF_MAX_MS = 30_000;
 

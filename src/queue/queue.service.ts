@@ -1,11 +1,11 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { PlatformId } from '../platforms/platform';
 import { ADAPTERS } from '../platforms/platform.registry';
 import { PUBLISH_JOB, PublishJobData, publishJobId, queueName, twinJobId } from './job-catalogue';
-import { REDIS } from './redis';
+import { PRODUCER_REDIS } from './redis';
 
 export interface QueueCounts {
   name: string;
@@ -31,27 +31,36 @@ async function settleAll(ps: Promise<unknown>[]): Promise<void> {
 /** Producer side: one BullMQ queue per platform, and the only place that adds, moves or removes jobs. */
 @Injectable()
 export class QueueService implements OnModuleDestroy {
+  private readonly log = new Logger(QueueService.name);
   readonly queues: ReadonlyMap<PlatformId, Queue<PublishJobData>>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(REDIS) connection: Redis) {
-    this.queues = new Map(
-      ADAPTERS.map(({ id: p }) => [
-        p,
-        new Queue<PublishJobData>(queueName(p), {
-          connection,
-          prefix: config.queuePrefix,
-          // Finished jobs are history only (PostgreSQL has the record): keep the last ones for the dashboard.
-          // A handler that throws anything but UnrecoverableError met an infrastructure fault (the database was
-          // away): the job comes back with backoff, for as long as it takes (worker's backoffStrategy).
-          defaultJobOptions: {
-            removeOnComplete: { count: 1000 },
-            removeOnFail: { count: 5000 },
-            attempts: JOB_ATTEMPTS,
-            backoff: { type: 'infrastructure' },
-          },
-        }),
-      ]),
-    );
+  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(PRODUCER_REDIS) connection: Redis) {
+    this.queues = new Map(ADAPTERS.map(({ id: p }) => [p, this.createQueue(p, config, connection)]));
+  }
+
+  private createQueue(platform: PlatformId, config: AppConfig, connection: Redis): Queue<PublishJobData> {
+    const queue = new Queue<PublishJobData>(queueName(platform), {
+      connection,
+      prefix: config.queuePrefix,
+      // Finished jobs are history only (PostgreSQL has the record): keep the last ones for the dashboard.
+      // A handler that throws anything but UnrecoverableError met an infrastructure fault (the database was
+      // away): the job comes back with backoff, for as long as it takes (worker's backoffStrategy).
+      defaultJobOptions: {
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { count: 5000 },
+        attempts: JOB_ATTEMPTS,
+        backoff: { type: 'infrastructure' },
+      },
+    });
+    // Without a listener BullMQ prints every connection error; the connection's own listener already reports
+    // Redis going away and coming back, so repeats of the same message are dropped here.
+    let last = '';
+    queue.on('error', (e: Error) => {
+      if (e.message === last) return;
+      last = e.message;
+      this.log.warn(`queue ${queue.name}: ${e.message}`);
+    });
+    return queue;
   }
 
   queue(platform: PlatformId): Queue<PublishJobData> {
