@@ -15,7 +15,8 @@
  * Env: ACCOUNTS (400), POSTS (3), WORKERS_LIST (1,2), CONCURRENCY (32), TIMEOUT_S per scenario (300), LEAD_S
  * (seconds from the start of creating posts to the instant; default from the number of deliveries),
  * SPARSE_DELIVERIES (300, 0 skips it), SPARSE_GAP_MS (20), SPARSE_ACCOUNTS (min(ACCOUNTS, 100)), SPARSE_WORKERS
- * (first of WORKERS_LIST), RESULTS_DIR (/tmp/crier-bench: bench/results is not git-ignored).
+ * (first of WORKERS_LIST), RESULTS_DIR (/tmp/crier-bench: bench/results is not git-ignored), WORKER_NODE_OPTIONS
+ * (NODE_OPTIONS for the worker processes only, e.g. `--require ./profile-hook.js`).
  * Everything listens on loopback; child processes, Redis keys and databases are removed on exit or Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
@@ -338,8 +339,15 @@ async function runScenario(s: Scenario, p: Params, bareJobsPerSecond: number) {
   const closeDb = onExit(() => db.end());
   try {
     fakes.push(...(await inParallel([...Array(s.accounts).keys()], 16, (i) => startFake(PLATFORMS[i % 8], i))));
+    // WORKER_NODE_OPTIONS (e.g. "--require ./profile-hook.js") goes to the worker processes only.
+    const nodeOptions = process.env.WORKER_NODE_OPTIONS;
     const start = (role: 'api' | 'worker') =>
-      CrierProcess.start({ role, databaseUrl: env.databaseUrl, ...env.secrets, env: crierEnv(p.concurrency) });
+      CrierProcess.start({
+        role,
+        databaseUrl: env.databaseUrl,
+        ...env.secrets,
+        env: { ...crierEnv(p.concurrency), ...(role === 'worker' && nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+      });
     // The API first: it migrates the empty database; then the workers, side by side.
     const api = await start('api');
     procs.push(api);

@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: `crier-${config.role}`,
+    poolSize: config.role === 'api' ? 10 : 20,
     onConnectionError: (e) => logger.warn({ err: redact(e.message) }, 'database connection lost; the pool reconnects'),
   });
   const api = config.role !== 'worker';

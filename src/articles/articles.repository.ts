@@ -44,16 +44,6 @@ export class ArticlesRepository {
     return { row: existing, created: false };
   }
 
-  /** The article a post was made from, if any (one query: the worker's request). */
-  async ofPost(postId: string): Promise<ArticleRow | undefined> {
-    return this.db
-      .selectFrom('posts')
-      .innerJoin('articles', 'articles.id', 'posts.article_id')
-      .selectAll('articles')
-      .where('posts.id', '=', postId)
-      .executeTakeFirst();
-  }
-
   async find(id: string): Promise<ArticleRow | undefined> {
     return this.db.selectFrom('articles').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -46,6 +46,8 @@ export interface OpenDatabaseOptions {
   onConnectionError?: (e: Error) => void;
   /** Shown in pg_stat_activity (so an operator can tell Crier's sessions, and its roles, apart). */
   applicationName?: string;
+  /** Connections in the pool (default 10): a worker runs many jobs at once, each holding one per transaction. */
+  poolSize?: number;
 }
 
 /** Opens Postgres when a URL is given, else the embedded PGlite under the data dir; applies migrations. */
@@ -60,7 +62,9 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
       await migrationDb.destroy();
     }
     const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: postgresPool(opts.databaseUrl, {}, opts) }),
+      dialect: new PostgresDialect({
+        pool: postgresPool(opts.databaseUrl, opts.poolSize ? { max: opts.poolSize } : {}, opts),
+      }),
     });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }

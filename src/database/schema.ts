@@ -39,7 +39,7 @@ export interface PostsTable {
   id: string;
   article_id: string | null;
   text: string | null;
-  status: string;
+  /** No `status` column: a post's status is derived from its deliveries when read (migration 0005). */
   scheduled_at: Timestamp;
   timezone: string | null;
   created_at: CreatedTimestamp;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ExpressionBuilder, sql, Transaction, UpdateObject } from 'kysely';
 import { DATABASE, Db } from '../database/database';
 import type { Database, DeliveryRow } from '../database/schema';
-import { derivePostStatus, DeliveryStatus, RUNNABLE } from './statuses';
+import { DeliveryStatus, RUNNABLE } from './statuses';
 
 export type Tx = Transaction<Database>;
 type Executor = Db | Tx;
@@ -11,6 +11,41 @@ type Executor = Db | Tx;
 export type DeliveryTarget = { ids: readonly string[] } | { postId: string } | { accountId: string };
 
 export type DeliverySet = (eb: ExpressionBuilder<Database, 'deliveries'>) => UpdateObject<Database, 'deliveries'>;
+
+/** A budget as the claim spends it (ResolvedBudget in publishing/budgets.ts). */
+export interface ClaimBudget {
+  counter: string;
+  windowMs: number;
+  max: number;
+}
+
+const BUDGET_SPENT = 'CR001';
+
+/** What commits with a worker's settle (see settle). */
+export interface SettleExtra {
+  /** The attempt-log row to close. */
+  attempt?: {
+    id: number;
+    outcome: string;
+    statusCode?: number | null;
+    error?: string | null;
+    remoteId?: string | null;
+  } | null;
+  /**
+   * The claim's spends (stamped `claimedAt`): restamped to now (the platform counts arrivals), or refunded
+   * (`refund`: refused for its rate, the publish did not count; `units` per counter).
+   */
+  spends?: { counters: readonly string[]; claimedAt: Date; units: number; refund?: boolean };
+  /** The platform said "not before `until`" for these counters. */
+  block?: { counters: readonly string[]; until: Date };
+}
+
+/** A claim found a budget spent: nothing was claimed or spent; there is room at `until`. */
+export class BudgetSpent extends Error {
+  constructor(readonly until: Date) {
+    super('rate budget spent');
+  }
+}
 
 /** Just enough of a delivery to give it a job. */
 export interface DeliveryKey {
@@ -27,29 +62,6 @@ export class DeliveryStateRepository {
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);
-  }
-
-  /** The post ids of the target's deliveries that are in one of `from` (read before locking their posts). */
-  async postsOf(tx: Executor, target: DeliveryTarget, from: readonly DeliveryStatus[]): Promise<string[]> {
-    const rows = await this.targeted(tx.selectFrom('deliveries').select('post_id').distinct(), target)
-      .where('status', 'in', from)
-      .execute();
-    return rows.map((r) => r.post_id);
-  }
-
-  /**
-   * Locks posts, always in id order: every transaction that changes a delivery locks its post first, so two
-   * deliveries of one post finishing together serialise and the second derives the post status from both.
-   */
-  async lockPosts(tx: Executor, postIds: readonly string[]): Promise<void> {
-    if (postIds.length === 0) return;
-    await tx
-      .selectFrom('posts')
-      .select('id')
-      .where('id', 'in', [...new Set(postIds)])
-      .orderBy('id')
-      .forUpdate()
-      .execute();
   }
 
   /**
@@ -93,36 +105,107 @@ export class DeliveryStateRepository {
   }
 
   /**
-   * Claims the delivery when it is due and its turn: no other delivery of the account is `publishing` (a unique
-   * index makes that exact: a second claim fails with 23505) and none due now was scheduled before it.
+   * Claims the delivery when it is due and its turn, spending its budgets, in one round trip (crier_claim,
+   * migration 0006): no other delivery of the account may be `publishing` (a unique index: a second claim fails
+   * with 23505) and none due now may have been scheduled before it. Undefined when it is not its turn; throws
+   * BudgetSpent when a budget is spent (nothing claimed, nothing spent).
    */
-  async claim(tx: Executor, id: string, token: string, now: Date, leaseUntil: Date): Promise<DeliveryRow | undefined> {
-    return tx
-      .updateTable('deliveries as d')
-      .set((eb) => ({
-        status: 'publishing',
-        claim_token: token,
-        claimed_until: leaseUntil,
-        first_attempt_at: eb.fn.coalesce('d.first_attempt_at', eb.val(now)),
-        updated_at: now,
-      }))
-      .where('d.id', '=', id)
-      .where('d.status', 'in', RUNNABLE)
-      .where('d.next_attempt_at', '<=', new Date(now.getTime() + 1000))
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('deliveries as o')
-              .select(sql`1`.as('one'))
-              .whereRef('o.account_id', '=', 'd.account_id')
-              .where('o.status', 'in', RUNNABLE)
-              .where('o.next_attempt_at', '<=', now)
-              .where(sql<boolean>`(o.scheduled_at, o.seq) < (d.scheduled_at, d.seq)`),
-          ),
-        ),
+  async claim(
+    id: string,
+    token: string,
+    now: Date,
+    leaseUntil: Date,
+    budgets: readonly ClaimBudget[],
+    units: number,
+  ): Promise<DeliveryRow | undefined> {
+    try {
+      const r = await sql<DeliveryRow>`
+        select * from crier_claim(${id}::uuid, ${token}::uuid, ${now}::timestamptz, ${leaseUntil}::timestamptz,
+          ${budgets.map((b) => b.counter)}::text[], ${budgets.map((b) => b.windowMs)}::bigint[],
+          ${budgets.map((b) => b.max)}::integer[], ${units}::integer)`.execute(this.db);
+      return r.rows[0];
+    } catch (e) {
+      const err = e as { code?: string; detail?: string };
+      if (err.code === BUDGET_SPENT) throw new BudgetSpent(new Date(err.detail as string));
+      throw e;
+    }
+  }
+
+  /**
+   * A worker's settle in one statement: the delivery leaves `publishing` under its claim token, and only if it
+   * did, the attempt row is closed and the budget spends are restamped, refunded or blocked, all atomically.
+   * Undefined when the claim was lost (nothing written).
+   */
+  async settle(
+    id: string,
+    token: string,
+    status: DeliveryStatus,
+    set: DeliverySet,
+    extra: SettleExtra,
+  ): Promise<DeliveryRow | undefined> {
+    const now = new Date();
+    const settled = sql<boolean>`exists (select 1 from d)`;
+    const { attempt, spends, block } = extra;
+    let q = this.db.with('d', (db) =>
+      db
+        .updateTable('deliveries')
+        .set((eb) => ({ ...set(eb), status, claim_token: null, claimed_until: null, updated_at: now }))
+        .where('id', '=', id)
+        .where('status', '=', 'publishing')
+        .where('claim_token', '=', token)
+        .returningAll(),
+    );
+    const keys = spends ? [...new Set(spends.counters)] : [];
+    const q2 = q
+      .with('a', (db) =>
+        db
+          .updateTable('delivery_attempts')
+          .set({
+            finished_at: now,
+            outcome: attempt?.outcome ?? null,
+            status_code: attempt?.statusCode ?? null,
+            error: attempt?.error ?? null,
+            remote_id: attempt?.remoteId ?? null,
+          })
+          .where('id', '=', attempt?.id ?? -1)
+          .where(settled)
+          .returning('id'),
       )
-      .returningAll()
-      .executeTakeFirst();
+      .with('s', (db) =>
+        spends?.refund
+          ? db
+              .deleteFrom('budget_spends')
+              .where(
+                sql`ctid`,
+                'in',
+                sql`(select ctid from (select ctid, row_number() over (partition by key) as n from budget_spends
+                      where key = any(${keys}::text[]) and at = ${spends.claimedAt}::timestamptz) x
+                     where x.n <= ${spends.units})`,
+              )
+              .where(settled)
+              .returning('key')
+          : db
+              .updateTable('budget_spends')
+              .set({ at: now })
+              .where('key', 'in', keys.length > 0 ? keys : [''])
+              .where('at', '=', spends?.claimedAt ?? now)
+              .where(settled)
+              .returning('key'),
+      );
+    q = q2 as unknown as typeof q;
+    if (block && block.counters.length > 0) {
+      const blockKeys = [...new Set(block.counters)].sort();
+      q = q.with(
+        'b',
+        () =>
+          sql`(insert into rate_budgets (key, blocked_until)
+            select k, ${block.until}::timestamptz from unnest(${blockKeys}::text[]) as k where ${settled} order by 1
+            on conflict (key) do update set blocked_until =
+              greatest(coalesce(rate_budgets.blocked_until, excluded.blocked_until), excluded.blocked_until)
+            returning key)`,
+      ) as unknown as typeof q;
+    }
+    return q.selectFrom('d').selectAll().executeTakeFirst() as Promise<DeliveryRow | undefined>;
   }
 
   /** Extends the lease while the claim still holds; false when it was lost (recovered by another worker). */
@@ -160,20 +243,6 @@ export class DeliveryStateRepository {
       .where('claim_token', '=', token)
       .returningAll()
       .executeTakeFirst();
-  }
-
-  /** Stores each post's status as derived from its deliveries (call with the posts locked). */
-  async derivePostStatuses(tx: Executor, postIds: readonly string[]): Promise<void> {
-    const ids = [...new Set(postIds)];
-    if (ids.length === 0) return;
-    const rows = await tx.selectFrom('deliveries').select(['post_id', 'status']).where('post_id', 'in', ids).execute();
-    const byPost = new Map<string, DeliveryStatus[]>(ids.map((id) => [id, []]));
-    for (const r of rows) byPost.get(r.post_id)?.push(r.status as DeliveryStatus);
-    const values = [...byPost].map(([id, statuses]) => sql`(${id}::uuid, ${derivePostStatus(statuses)}::text)`);
-    await sql`
-      update posts set status = v.status, updated_at = now()
-      from (values ${sql.join(values)}) as v(id, status)
-      where posts.id = v.id and posts.status <> v.status`.execute(tx);
   }
 
   /**

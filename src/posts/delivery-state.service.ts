@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { DeliveryRow } from '../database/schema';
 import { QueueService } from '../queue/queue.service';
-import { DeliveryKey, DeliverySet, DeliveryStateRepository, DeliveryTarget, Tx } from './delivery-state.repository';
+import {
+  BudgetSpent,
+  ClaimBudget,
+  DeliveryKey,
+  DeliverySet,
+  DeliveryStateRepository,
+  DeliveryTarget,
+  SettleExtra,
+  Tx,
+} from './delivery-state.repository';
 import { DeliveryEvent, TRANSITIONS } from './delivery-transitions';
-
-/** Spending rate budgets inside a claim's transaction (the publishing side knows the budgets). */
-export interface BudgetGate {
-  /** When the budgets allow this publish: null for now, else the time they will. */
-  wait(tx: Tx, now: Date): Promise<Date | null>;
-  spend(tx: Tx, now: Date): Promise<void>;
-}
 
 export type ClaimResult =
   | { kind: 'claimed'; row: DeliveryRow; token: string; at: Date }
@@ -32,17 +34,10 @@ export interface ApplyOptions {
 
 const UNIQUE_VIOLATION = '23505';
 
-/** Aborts a claim's transaction when a budget is spent. */
-class BudgetSpent extends Error {
-  constructor(readonly until: Date) {
-    super('rate budget spent');
-  }
-}
-
 /**
  * The one owner of delivery state. Every status change goes through `apply` (or `claim`): it checks the event
- * against the transition table (delivery-transitions.ts), writes the deliveries and their posts' statuses in one
- * transaction with the posts locked, and only after commit touches the queue: a delivery that becomes runnable,
+ * against the transition table (delivery-transitions.ts), writes the deliveries and whatever must commit with
+ * them in one transaction, and only after commit touches the queue: a delivery that becomes runnable,
  * or an account whose turn passes on, gets its next job; cancelled and held deliveries lose theirs.
  */
 @Injectable()
@@ -58,17 +53,10 @@ export class DeliveryStateService {
     const t = TRANSITIONS[event];
     const now = new Date();
     const rows = await this.repo.transaction(async (tx) => {
-      const postIds = await this.repo.postsOf(tx, target, t.from);
-      if (postIds.length === 0) return [];
-      await this.repo.lockPosts(tx, postIds);
       const fence = event === 'recover' ? { staleBefore: now } : { token: opts.token };
       const changed = await this.repo.update(tx, target, t.from, t.to, opts.set ?? (() => ({})), fence);
       if (changed.length === 0) return changed;
       if (opts.also) await opts.also(tx, changed);
-      await this.repo.derivePostStatuses(
-        tx,
-        changed.map((r) => r.post_id),
-      );
       return changed;
     });
     if (rows.length > 0) await this.afterCommit(event, rows, opts.ownJob);
@@ -79,27 +67,49 @@ export class DeliveryStateService {
    * Claims a due delivery for publishing, spending its budgets in the same transaction: of two workers, exactly
    * one wins; of two deliveries of one account, only the one whose turn it is.
    */
-  async claim(d: DeliveryRow, gate: BudgetGate, leaseMs: number): Promise<ClaimResult> {
+  async claim(
+    d: DeliveryRow,
+    spend: { budgets: readonly ClaimBudget[]; units: number },
+    leaseMs: number,
+  ): Promise<ClaimResult> {
     const token = randomUUID();
+    const now = new Date();
     try {
-      return await this.repo.transaction(async (tx): Promise<ClaimResult> => {
-        await this.repo.lockPosts(tx, [d.post_id]);
-        const now = new Date();
-        // The turn first: a delivery that is not next must not wait for a budget it would not spend.
-        const row = await this.repo.claim(tx, d.id, token, now, new Date(now.getTime() + leaseMs));
-        if (!row) return { kind: 'not-turn' };
-        const until = await gate.wait(tx, now);
-        if (until) throw new BudgetSpent(until); // rolls the claim back
-        await gate.spend(tx, now);
-        await this.repo.derivePostStatuses(tx, [row.post_id]);
-        return { kind: 'claimed', row, token, at: now };
-      });
+      const row = await this.repo.claim(
+        d.id,
+        token,
+        now,
+        new Date(now.getTime() + leaseMs),
+        spend.budgets,
+        spend.units,
+      );
+      return row ? { kind: 'claimed', row, token, at: now } : { kind: 'not-turn' };
     } catch (e) {
       if (e instanceof BudgetSpent) return { kind: 'budget', until: e.until };
       // Another delivery of the account was claimed meanwhile (one `publishing` per account, a unique index).
       if ((e as { code?: string }).code === UNIQUE_VIOLATION) return { kind: 'not-turn' };
       throw e;
     }
+  }
+
+  /**
+   * A worker settles its claimed delivery (an event out of `publishing`): one statement under the claim token,
+   * with what commits with it (attempt row, budget spends, a platform's block). Undefined when the claim was lost.
+   */
+  async settle(
+    event: DeliveryEvent,
+    d: { id: string },
+    token: string,
+    set: DeliverySet,
+    extra: SettleExtra,
+  ): Promise<DeliveryRow | undefined> {
+    const t = TRANSITIONS[event];
+    if (!(t.from as readonly string[]).includes('publishing') || t.to === null || !t.fenced) {
+      throw new Error(`${event} does not settle a publishing delivery`);
+    }
+    const row = await this.repo.settle(d.id, token, t.to, set, extra);
+    if (row) await this.afterCommit(event, [row], d.id);
+    return row;
   }
 
   /** The heartbeat of a claim, and the check before anything irreversible: false once the claim is lost. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Transaction } from 'kysely';
+import { sql, Transaction } from 'kysely';
 import { DATABASE, Db } from '../database/database';
 import type { Database, DeliveryRow, PostRow } from '../database/schema';
 import { derivePostStatus, DeliveryStatus, PostStatus } from './statuses';
@@ -26,6 +26,24 @@ export interface PostFilter {
 
 type Executor = Db | Transaction<Database>;
 
+/**
+ * derivePostStatus (statuses.ts) in SQL, over one post's deliveries: for filtering lists in the database. A
+ * medium test checks the two agree on every combination of delivery statuses.
+ */
+const PENDING_SQL = sql`status in ('scheduled', 'retrying', 'held', 'publishing')`;
+const BAD_SQL = sql`status in ('failed', 'unconfirmed')`;
+export const POST_STATUS_SQL = sql<PostStatus>`case
+  when count(*) = 0 then 'cancelled'
+  when count(*) filter (where status = 'publishing') > 0
+    or (count(*) filter (where ${PENDING_SQL}) > 0
+        and count(*) filter (where status = 'published' or ${BAD_SQL}) > 0) then 'publishing'
+  when count(*) filter (where ${PENDING_SQL}) > 0 then 'scheduled'
+  when count(*) filter (where status = 'published') > 0 and count(*) filter (where ${BAD_SQL}) > 0
+    then 'partially_published'
+  when count(*) filter (where status = 'published') > 0 then 'published'
+  when count(*) filter (where ${BAD_SQL}) > 0 then 'failed'
+  else 'cancelled' end`;
+
 /** All SQL on posts, deliveries and idempotency keys. Methods take an optional transaction. */
 @Injectable()
 export class PostsRepository {
@@ -40,14 +58,12 @@ export class PostsRepository {
     deliveries: NewDelivery[],
     tx: Executor = this.db,
   ): Promise<void> {
-    const status = derivePostStatus(deliveries.map((d) => d.status));
     await tx
       .insertInto('posts')
       .values({
         id: post.id,
         article_id: post.articleId,
         text: post.text,
-        status,
         scheduled_at: post.scheduledAt,
         timezone: post.timezone,
         // Millisecond precision on purpose: list cursors carry this value through JSON.
@@ -83,18 +99,40 @@ export class PostsRepository {
     return this.db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async listPosts(f: PostFilter): Promise<PostRow[]> {
-    let q = this.db.selectFrom('posts').selectAll();
-    if (f.status) q = q.where('status', '=', f.status);
-    if (f.from) q = q.where('scheduled_at', '>=', f.from);
-    if (f.to) q = q.where('scheduled_at', '<', f.to);
+  /** Posts newest first, each with its status derived from its deliveries (so the filter sees what readers see). */
+  async listPosts(f: PostFilter): Promise<(PostRow & { status: PostStatus })[]> {
+    let q = this.db
+      .selectFrom('posts')
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('deliveries')
+            .select(POST_STATUS_SQL.as('status'))
+            .whereRef('deliveries.post_id', '=', 'posts.id')
+            .as('derived'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('posts')
+      .select('derived.status');
+    if (f.status) q = q.where('derived.status', '=', f.status);
+    if (f.from) q = q.where('posts.scheduled_at', '>=', f.from);
+    if (f.to) q = q.where('posts.scheduled_at', '<', f.to);
     if (f.after) {
       const { createdAt, id } = f.after;
       q = q.where((eb) =>
-        eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
+        eb.or([
+          eb('posts.created_at', '<', createdAt),
+          eb.and([eb('posts.created_at', '=', createdAt), eb('posts.id', '<', id)]),
+        ]),
       );
     }
-    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
+    return q.orderBy('posts.created_at', 'desc').orderBy('posts.id', 'desc').limit(f.limit).execute();
+  }
+
+  /** A post's status as readers see it (derived from its deliveries). */
+  async postStatus(postId: string): Promise<PostStatus> {
+    const rows = await this.db.selectFrom('deliveries').select('status').where('post_id', '=', postId).execute();
+    return derivePostStatus(rows.map((r) => r.status as DeliveryStatus));
   }
 
   async deliveriesOfPosts(postIds: readonly string[]): Promise<DeliveryRow[]> {
@@ -106,6 +144,17 @@ export class PostsRepository {
       .orderBy('created_at')
       .orderBy('id')
       .execute();
+  }
+
+  /** A delivery with its post's article id (the worker's first read: no article, no second query). */
+  async findDeliveryToRun(id: string): Promise<(DeliveryRow & { article_id: string | null }) | undefined> {
+    return this.db
+      .selectFrom('deliveries')
+      .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+      .selectAll('deliveries')
+      .select('posts.article_id')
+      .where('deliveries.id', '=', id)
+      .executeTakeFirst();
   }
 
   async findDelivery(id: string): Promise<DeliveryRow | undefined> {

@@ -11,7 +11,7 @@ import { getAdapter } from '../platforms/platform.registry';
 import { DeliveryStateService } from './delivery-state.service';
 import { NewDelivery, PostsRepository } from './posts.repository';
 import { resolveScheduledAt, ScheduleTimeError } from './schedule-time';
-import { DeliveryStatus, PostStatus, RETRYABLE_BY_USER, RUNNABLE } from './statuses';
+import { DeliveryStatus, derivePostStatus, PostStatus } from './statuses';
 
 export interface CreatePostInput {
   articleId?: string;
@@ -357,7 +357,8 @@ export function deliveryView(d: DeliveryRow): DeliveryView {
 function postView(p: PostRow, deliveries: DeliveryRow[]): PostView {
   return {
     id: p.id,
-    status: p.status,
+    // Derived from the deliveries it is shown with, so the two can never disagree (no stored copy to go stale).
+    status: derivePostStatus(deliveries.map((d) => d.status as DeliveryStatus)),
     articleId: p.article_id,
     text: p.text,
     scheduledAt: iso(p.scheduled_at) as string,

@@ -23,33 +23,3 @@ export function countersOfScope(budgets: readonly ResolvedBudget[], scope: Budge
   for (const counters of [of(scope), of('account')]) if (counters.length > 0) return counters;
   return [...new Set(budgets.map((b) => b.counter))];
 }
-
-/** What a budget has used in its window: the spend count, and the time the oldest spend that matters leaves. */
-export interface BudgetUse {
-  used: number;
-  /** The `max - units + 1`-th most recent spend in the window (null when fewer). */
-  pivot: Date | null;
-}
-
-/**
- * When `units` more publishes fit every budget: now, or the moment enough spends have left their windows (and
- * any platform "not before" has passed). Sliding windows, so no window of `windowMs` ever holds more than `max`.
- * A thread bigger than a whole budget goes when that budget is empty, rather than never.
- */
-export function budgetWait(
-  budgets: readonly ResolvedBudget[],
-  uses: readonly BudgetUse[],
-  blockedUntil: ReadonlyMap<string, Date>,
-  units: number,
-  now: Date,
-): Date | null {
-  let until = now.getTime();
-  for (const blocked of blockedUntil.values()) until = Math.max(until, blocked.getTime());
-  budgets.forEach((b, i) => {
-    const use = uses[i];
-    const need = Math.min(units, b.max);
-    if (use.used + need <= b.max || use.pivot === null) return;
-    until = Math.max(until, use.pivot.getTime() + b.windowMs);
-  });
-  return until > now.getTime() ? new Date(until) : null;
-}

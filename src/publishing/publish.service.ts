@@ -21,13 +21,13 @@ import {
   RateLimitedError,
 } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
-import type { Tx } from '../posts/delivery-state.repository';
-import { ApplyOptions, DeliveryStateService } from '../posts/delivery-state.service';
+import type { DeliverySet } from '../posts/delivery-state.repository';
+import { DeliveryStateService } from '../posts/delivery-state.service';
 import type { DeliveryEvent } from '../posts/delivery-transitions';
 import { PostsRepository } from '../posts/posts.repository';
 import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
-import { budgetWait, countersOfScope, ResolvedBudget, resolveBudgets } from './budgets';
+import { countersOfScope, ResolvedBudget, resolveBudgets } from './budgets';
 import { BudgetsRepository } from './budgets.repository';
 
 const DAY_MS = 24 * 3600_000;
@@ -52,6 +52,8 @@ interface Publishing {
   ref: AccountRef;
   ctx: AdapterContext;
   budgets: ResolvedBudget[];
+  /** The post's article, if it was made from one. */
+  articleId: string | null;
   /** When the claim spent the budgets (the spends' time until the platform answers). */
   claimedAt: Date;
   /** How many publishes the claim spent (a thread's remaining parts). */
@@ -83,8 +85,10 @@ export class PublishService {
   }
 
   async run(deliveryId: string): Promise<JobOutcome> {
-    let d = await this.posts.findDelivery(deliveryId);
-    if (!d) return done('delivery no longer exists');
+    const found = await this.posts.findDeliveryToRun(deliveryId);
+    if (!found) return done('delivery no longer exists');
+    const { article_id: articleId, ...delivery } = found;
+    let d: DeliveryRow = delivery;
     if (d.status === 'publishing') {
       const leaseEnd = this.leaseEnd(d);
       if (leaseEnd > Date.now())
@@ -119,30 +123,7 @@ export class PublishService {
     const ref = this.accounts.accountRef(account);
     const budgets = resolveBudgets(adapter, ref);
     const units = d.parts && d.parts.length > 1 ? d.parts.length - (d.thread_remote_ids?.length ?? 0) : 1;
-    const claim = await this.states.claim(
-      d,
-      {
-        wait: async (tx, at) =>
-          budgetWait(
-            budgets,
-            await this.budgetsRepo.uses(tx, budgets, units, at),
-            await this.budgetsRepo.lock(
-              tx,
-              budgets.map((b) => b.counter),
-            ),
-            units,
-            at,
-          ),
-        spend: (tx, at) =>
-          this.budgetsRepo.spend(
-            tx,
-            budgets.map((b) => b.counter),
-            units,
-            at,
-          ),
-      },
-      this.leaseMs,
-    );
+    const claim = await this.states.claim(d, { budgets, units }, this.leaseMs);
     switch (claim.kind) {
       case 'not-turn':
         // Another delivery of the account is publishing or comes first: when it finishes it hands the account on.
@@ -157,7 +138,17 @@ export class PublishService {
       refreshCredentials: this.refresher.forAccount(account.id),
       allowPrivateAddresses: this.config.feedsAllowPrivate,
     };
-    const p: Publishing = { d: claim.row, token: claim.token, adapter, ref, ctx, budgets, claimedAt: claim.at, units };
+    const p: Publishing = {
+      articleId,
+      d: claim.row,
+      token: claim.token,
+      adapter,
+      ref,
+      ctx,
+      budgets,
+      claimedAt: claim.at,
+      units,
+    };
     ctx.assertClaimed = async () => {
       if (!(await this.states.renew(p.d.id, p.token, this.leaseMs))) throw new ClaimLost();
     };
@@ -199,7 +190,7 @@ export class PublishService {
   }
 
   private async attempt(p: Publishing): Promise<JobOutcome> {
-    const req = await this.request(p.d);
+    const req = await this.request(p.d, p.articleId);
     const parts = p.d.parts && p.d.parts.length > 1 ? p.d.parts : null;
     if (!parts) {
       const sent = await this.send(p, req);
@@ -247,9 +238,6 @@ export class PublishService {
       const settled = await this.settleAmbiguous(p, req, null);
       if (settled) return settled;
     }
-    if (!(await this.states.renew(p.d.id, p.token, this.leaseMs))) {
-      return { outcome: this.lostClaim(p, 'before sending') };
-    }
     const attemptId = await this.posts.startAttempt(p.d.id, p.d.attempts + 1, new Date());
     try {
       const result = await p.adapter.publish(req, p.ref, p.ctx);
@@ -292,7 +280,7 @@ export class PublishService {
         if (scope === 'account') await this.accountsRepo.setRateLimitedUntil(d.account_id as string, until);
         const ok = await this.settle(p, 'retry', attempt, {
           set: () => ({ next_attempt_at: until, error: `${partLabel(d)}rate limited: ${raw}` }),
-          also: (tx) => this.budgetsRepo.block(tx, counters, until),
+          block: { counters, until },
           refund: true,
         });
         if (!ok) return this.lostClaim(p, 'rate limited');
@@ -421,38 +409,28 @@ export class PublishService {
   }
 
   /**
-   * Moves the claimed delivery out of `publishing` under its claim token, with its attempt-log row in the same
-   * transaction. False when the claim was lost: nothing was written.
+   * Moves the claimed delivery out of `publishing` under its claim token, with its attempt-log row and its budget
+   * spends in the same statement. False when the claim was lost: nothing was written.
    */
   private async settle(
     p: Publishing,
     event: DeliveryEvent,
     attempt: AttemptResult | null,
-    opts: Pick<ApplyOptions, 'set' | 'also'> & { refund?: boolean },
+    opts: { set: DeliverySet; block?: { counters: string[]; until: Date }; refund?: boolean },
   ): Promise<boolean> {
-    const counters = p.budgets.map((b) => b.counter);
+    const spends = {
+      counters: p.budgets.map((b) => b.counter),
+      claimedAt: p.claimedAt,
+      units: p.units,
+      // Refused for its rate, the publish did not count at the platform; otherwise it counts from its answer.
+      refund: opts.refund === true,
+    };
+    const closing = attempt?.id !== undefined ? { ...attempt, id: attempt.id } : null;
     // The platform has answered: a database that is away for a moment must not lose that answer.
-    const rows = await whileUnavailable(() =>
-      this.states.apply(
-        event,
-        { ids: [p.d.id] },
-        {
-          set: opts.set,
-          token: p.token,
-          ownJob: p.d.id,
-          also: async (tx: Tx, changed) => {
-            if (attempt?.id !== undefined) {
-              await this.posts.finishAttempt(attempt.id, attempt, tx);
-            }
-            if (opts.also) await opts.also(tx, changed);
-            // Refused for its rate, the publish did not count at the platform; otherwise it counts from now.
-            if (opts.refund) await this.budgetsRepo.refund(tx, counters, p.units, p.claimedAt);
-            else await this.budgetsRepo.restamp(tx, counters, p.claimedAt, new Date());
-          },
-        },
-      ),
+    const row = await whileUnavailable(() =>
+      this.states.settle(event, p.d, p.token, opts.set, { attempt: closing, spends, block: opts.block }),
     );
-    return rows.length > 0;
+    return row !== undefined;
   }
 
   /** The claim went to another worker (this one was paused or cut off past its lease): it writes nothing more. */
@@ -491,8 +469,8 @@ export class PublishService {
     return w !== undefined && Date.now() - req.firstAttemptAt.getTime() < w;
   }
 
-  private async request(d: DeliveryRow): Promise<PublishRequest> {
-    const article = await this.articles.ofPost(d.post_id);
+  private async request(d: DeliveryRow, articleId: string | null): Promise<PublishRequest> {
+    const article = articleId ? await this.articles.find(articleId) : undefined;
     return {
       deliveryId: d.id,
       text: d.text,

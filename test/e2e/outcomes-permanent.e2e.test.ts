@@ -8,6 +8,7 @@ import {
   useCrier,
   waitForDelivery,
 } from '../support/e2e-stack';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -55,6 +56,18 @@ describe('a post the platform rejects fails at once with the platform reason', (
     expect(account.body.status).toBe('active');
     const post = await api.get(`/api/v1/posts/${postId}`).expect(200);
     expect(post.body.status).toBe('failed');
+
+    // The queue view tells the truth: the delivery's job ended failed, not completed (bull-board's Failed tab).
+    await waitFor(
+      async () => {
+        const queues = await api.get('/api/v1/queues').expect(200);
+        const mastodon = (queues.body as Array<{ platform: string; failed: number }>).find(
+          (q) => q.platform === 'mastodon',
+        );
+        return (mastodon?.failed ?? 0) >= 1;
+      },
+      { what: 'the failed job in GET /api/v1/queues' },
+    );
   });
 
   it('Telegram 400 "Bad Request: message is too long": failed with that reason after one request', async () => {

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { AccountRow } from '../../src/database/schema';
 import { DeliveryStateRepository } from '../../src/posts/delivery-state.repository';
-import { BudgetGate, DeliveryStateService } from '../../src/posts/delivery-state.service';
+import { DeliveryStateService } from '../../src/posts/delivery-state.service';
 import { PostsRepository } from '../../src/posts/posts.repository';
 import { publishJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
@@ -19,7 +20,7 @@ import {
   uniquePrefix,
 } from './medium-env';
 
-const FREE: BudgetGate = { wait: () => Promise.resolve(null), spend: () => Promise.resolve() };
+const FREE = { budgets: [], units: 1 };
 const LEASE = 30_000;
 
 /** DeliveryStateService against real Postgres + Redis: the one owner of delivery state, its fence and its jobs. */
@@ -58,7 +59,7 @@ describe('DeliveryStateService (medium)', () => {
   });
 
   const row = async (id: string) => (await posts.findDelivery(id))!;
-  const postStatus = async (id: string) => (await posts.findPost(id))!.status;
+  const postStatus = (id: string) => posts.postStatus(id);
   const jobState = (id: string) => queues.queue('telegram').getJobState(publishJobId(id));
   const claimed = async (id: string) => {
     const r = await states.claim(await row(id), FREE, LEASE);
@@ -243,27 +244,95 @@ describe('DeliveryStateService (medium)', () => {
     expect(await postStatus(postId)).toBe('published');
   });
 
-  it('a claim spends its budgets in the same transaction, and a spent budget claims nothing', async () => {
-    const a = await cipherAccount();
-    const {
-      deliveryIds: [id],
-    } = await insertPostWith(posts, seconds(-5), [{ account: a }]);
-    const until = seconds(30);
-    const spent: string[] = [];
-    const closed: BudgetGate = { wait: () => Promise.resolve(until), spend: () => Promise.reject(new Error('no')) };
-    expect(await states.claim(await row(id), closed, LEASE)).toEqual({ kind: 'budget', until });
-    expect((await row(id)).status).toBe('scheduled');
-    const failing: BudgetGate = {
-      wait: () => Promise.resolve(null),
-      spend: async (tx) => {
-        await tx.insertInto('budget_spends').values({ key: 'x', at: new Date() }).execute();
-        spent.push('x');
-        throw new Error('spend failed');
-      },
-    };
-    await expect(states.claim(await row(id), failing, LEASE)).rejects.toThrow('spend failed');
-    expect(spent).toEqual(['x']);
-    expect((await row(id)).status).toBe('scheduled'); // the claim rolled back with the spend
-    expect(await m.db.selectFrom('budget_spends').selectAll().where('key', '=', 'x').execute()).toEqual([]);
+  describe('budgets in the claim', () => {
+    const minute = 60_000;
+    const budget = (counter: string, max: number, windowMs = minute) => ({ counter, max, windowMs });
+    const spends = (key: string) =>
+      m.db.selectFrom('budget_spends').select('at').where('key', '=', key).orderBy('at').execute();
+    const spendAt = (key: string, ...agoMs: number[]) =>
+      m.db
+        .insertInto('budget_spends')
+        .values(agoMs.map((ago) => ({ key, at: new Date(Date.now() - ago) })))
+        .execute();
+    const dueOf = async () =>
+      (await insertPostWith(posts, seconds(-1), [{ account: await cipherAccount() }])).deliveryIds[0];
+    const unique = (name: string) => `${name}:${randomUUID()}`;
+
+    it('a claim spends every distinct counter once per unit, with the claim', async () => {
+      const k = unique('account');
+      const c = await states.claim(
+        await row(await dueOf()),
+        { budgets: [budget(k, 20), budget(k, 100, 30 * minute)], units: 2 },
+        LEASE,
+      );
+      expect(c.kind).toBe('claimed');
+      expect(await spends(k)).toHaveLength(2);
+    });
+
+    it('a spent budget claims and spends nothing, and says when the spend that makes room leaves its window', async () => {
+      const k = unique('account');
+      await spendAt(k, 45_000, 30_000); // two in the last minute, max 2: room when the older leaves (in 15 s)
+      const id = await dueOf();
+      const before = Date.now();
+      const r = await states.claim(await row(id), { budgets: [budget(k, 2)], units: 1 }, LEASE);
+      expect(r.kind).toBe('budget');
+      const until = r.kind === 'budget' ? r.until.getTime() : 0;
+      expect(until).toBeGreaterThanOrEqual(before + 15_000 - 50);
+      expect(until).toBeLessThanOrEqual(Date.now() + 15_000);
+      expect((await row(id)).status).toBe('scheduled');
+      expect(await spends(k)).toHaveLength(2);
+    });
+
+    it('takes the longest wait of several budgets (per minute and per half hour)', async () => {
+      const k = unique('account');
+      await spendAt(k, 20 * minute, 19 * minute); // max 2 per 30 min: room in 10 min; per minute: room now
+      const r = await states.claim(
+        await row(await dueOf()),
+        { budgets: [budget(k, 20), budget(k, 2, 30 * minute)], units: 1 },
+        LEASE,
+      );
+      expect(r.kind === 'budget' && Math.round((r.until.getTime() - Date.now()) / minute)).toBe(10);
+    });
+
+    it("honours a platform's own 'not before' on a counter, and ignores one already past", async () => {
+      const k = unique('chat');
+      await m.db
+        .insertInto('rate_budgets')
+        .values({ key: k, blocked_until: seconds(30) })
+        .execute();
+      const r = await states.claim(await row(await dueOf()), { budgets: [budget(k, 20)], units: 1 }, LEASE);
+      expect(r.kind === 'budget' && Math.round((r.until.getTime() - Date.now()) / 1000)).toBe(30);
+      await m.db
+        .updateTable('rate_budgets')
+        .set({ blocked_until: seconds(-1) })
+        .where('key', '=', k)
+        .execute();
+      expect((await states.claim(await row(await dueOf()), { budgets: [budget(k, 20)], units: 1 }, LEASE)).kind).toBe(
+        'claimed',
+      );
+    });
+
+    it('a thread needs room for all its parts; one larger than the budget goes when the budget is empty', async () => {
+      const k = unique('account');
+      await spendAt(k, 50_000, 40_000); // 2 of 3 used: a 2-part thread waits for the older to leave
+      const r = await states.claim(await row(await dueOf()), { budgets: [budget(k, 3)], units: 2 }, LEASE);
+      expect(r.kind === 'budget' && Math.round((r.until.getTime() - Date.now()) / 1000)).toBe(10);
+      const empty = unique('account');
+      expect(
+        (await states.claim(await row(await dueOf()), { budgets: [budget(empty, 2)], units: 5 }, LEASE)).kind,
+      ).toBe('claimed');
+    });
+
+    it('two accounts sharing a counter (one bot) never spend past it together', async () => {
+      const bot = unique('bot');
+      const ids = await Promise.all(Array.from({ length: 8 }, () => dueOf()));
+      const rows = await Promise.all(ids.map(row));
+      const results = await Promise.all(
+        rows.map((d) => states.claim(d, { budgets: [budget(bot, 3)], units: 1 }, LEASE)),
+      );
+      expect(results.filter((r) => r.kind === 'claimed')).toHaveLength(3);
+      expect(results.filter((r) => r.kind === 'budget')).toHaveLength(5);
+      expect(await spends(bot)).toHaveLength(3);
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { PostsRepository } from '../../src/posts/posts.repository';
 import { FeedsEnv, story } from './feeds-env';
 
 /** Adding feeds and taking their new items, against real Postgres + Redis and a local feed server. */
@@ -148,9 +149,7 @@ describe('feeds: add, dedupe, backfill, spread (medium)', () => {
     const { rows } = await e.postsOf(feed.id);
     await e.feeds.remove(feed.id);
     await expect(e.feeds.get(feed.id)).rejects.toMatchObject({ response: { statusCode: 404 } });
-    expect(await e.m.db.selectFrom('posts').select('status').where('id', '=', rows[0].id).executeTakeFirst()).toEqual({
-      status: 'scheduled',
-    });
+    expect(await new PostsRepository(e.m.db).postStatus(rows[0].id)).toBe('scheduled');
     e.server.addItems('/gone', story());
     const hits = e.server.hits('/gone');
     await e.poller().tick(new Date(Date.now() + 86_400_000));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountRow, PostRow } from '../../src/database/schema';
 import { PostFilter, PostsRepository } from '../../src/posts/posts.repository';
-import type { DeliveryStatus } from '../../src/posts/statuses';
+import { DELIVERY_STATUSES, DeliveryStatus, derivePostStatus } from '../../src/posts/statuses';
 import { insertAccount, insertPostWith, mediumDb, MediumDb, seconds, testCipher } from './medium-env';
 
 /** PostsRepository against a real Postgres: list pagination, attempt records, idempotency keys. */
@@ -19,6 +19,39 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
   afterAll(async () => {
     await m?.close();
   });
+
+  it("the database derives every post's status exactly as derivePostStatus does (all mixes of up to 3 deliveries)", async () => {
+    const own = await mediumDb();
+    try {
+      const repo = new PostsRepository(own.db);
+      const cipher = testCipher();
+      const account = await insertAccount(own.db, cipher);
+      const mixes: DeliveryStatus[][] = [[]];
+      const combos = (from: number, size: number, acc: DeliveryStatus[]): void => {
+        if (acc.length === size) return void mixes.push([...acc]);
+        for (let i = from; i < DELIVERY_STATUSES.length; i++) combos(i, size, [...acc, DELIVERY_STATUSES[i]]);
+      };
+      for (const size of [1, 2, 3]) combos(0, size, []);
+      expect(mixes).toHaveLength(1 + 9 + 45 + 165);
+      const want = new Map<string, string>();
+      for (const mix of mixes) {
+        // One `publishing` delivery per account (a unique index): each gets an account of its own.
+        const specs = await Promise.all(
+          mix.map(async (status) => ({
+            account: status === 'publishing' ? await insertAccount(own.db, cipher) : account,
+            status,
+          })),
+        );
+        const { postId } = await insertPostWith(repo, seconds(60), specs);
+        want.set(postId, derivePostStatus(mix));
+      }
+      const listed = await repo.listPosts({ limit: 1000 });
+      expect(listed).toHaveLength(mixes.length);
+      for (const p of listed) expect([p.id, p.status]).toEqual([p.id, want.get(p.id)]);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
 
   describe('listPosts', () => {
     const base = new Date('2030-01-01T00:00:00.000Z');
@@ -61,8 +94,9 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
       throw new Error('pagination did not end');
     }
 
-    async function expected(keep: (p: PostRow) => boolean): Promise<string[]> {
-      const all = await m.db.selectFrom('posts').selectAll().execute();
+    async function expected(keep: (p: PostRow & { status: string }) => boolean): Promise<string[]> {
+      const rows = await m.db.selectFrom('posts').selectAll().execute();
+      const all = await Promise.all(rows.map(async (p) => ({ ...p, status: await posts.postStatus(p.id) })));
       return all
         .filter(keep)
         .sort((a, b) => b.created_at.getTime() - a.created_at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))

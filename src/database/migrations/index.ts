@@ -3,6 +3,8 @@ import * as initial from './20261127-0001-initial';
 import * as feeds from './20261127-0002-feeds';
 import * as threadParts from './20261127-0003-thread-parts';
 import * as publishingV2 from './20261205-0004-publishing-core-v2';
+import * as postStatusDerived from './20261205-0005-post-status-derived';
+import * as claimFunction from './20261205-0006-claim-function';
 
 /** Every migration, in order. Bundled in code (not read from disk) so dist/ and the tests see the same list. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261127-0002-feeds': feeds,
   '20261127-0003-thread-parts': threadParts,
   '20261205-0004-publishing-core-v2': publishingV2,
+  '20261205-0005-post-status-derived': postStatusDerived,
+  '20261205-0006-claim-function': claimFunction,
 };
