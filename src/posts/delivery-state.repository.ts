@@ -134,7 +134,7 @@ export class DeliveryStateRepository {
   /**
    * A worker's settle in one statement: the delivery leaves `publishing` under its claim token, and only if it
    * did, the attempt row is closed and the budget spends are restamped, refunded or blocked, all atomically.
-   * Undefined when the claim was lost (nothing written).
+   * Undefined when the claim was lost (nothing written); else the row and the account's next delivery.
    */
   async settle(
     id: string,
@@ -142,7 +142,7 @@ export class DeliveryStateRepository {
     status: DeliveryStatus,
     set: DeliverySet,
     extra: SettleExtra,
-  ): Promise<DeliveryRow | undefined> {
+  ): Promise<{ row: DeliveryRow; next: DeliveryKey | null } | undefined> {
     const now = new Date();
     const settled = sql<boolean>`exists (select 1 from d)`;
     const { attempt, spends, block } = extra;
@@ -205,7 +205,39 @@ export class DeliveryStateRepository {
             returning key)`,
       ) as unknown as typeof q;
     }
-    return q.selectFrom('d').selectAll().executeTakeFirst() as Promise<DeliveryRow | undefined>;
+    // The account's next delivery, read in the same statement (the hand-over needs it): the statement sees the
+    // other deliveries as they were before it, and this one is excluded.
+    const row = await q
+      .selectFrom('d')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('deliveries as o')
+            .select(['o.id as next_id', 'o.platform as next_platform', 'o.next_attempt_at as next_at'])
+            .whereRef('o.account_id', '=', 'd.account_id')
+            .where('o.id', '!=', id)
+            .where('o.status', 'in', RUNNABLE)
+            .orderBy(sql`o.next_attempt_at > ${now}`)
+            .orderBy(sql`case when o.next_attempt_at <= ${now} then o.scheduled_at else o.next_attempt_at end`)
+            .orderBy('o.seq')
+            .limit(1)
+            .as('h'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('d')
+      .select(['h.next_id', 'h.next_platform', 'h.next_at'])
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { next_id, next_platform, next_at, ...settledRow } = row as unknown as DeliveryRow & {
+      next_id: string | null;
+      next_platform: string | null;
+      next_at: Date | null;
+    };
+    const next =
+      next_id && next_platform && next_at
+        ? { id: next_id, platform: next_platform, account_id: settledRow.account_id, next_attempt_at: next_at }
+        : null;
+    return { row: settledRow as DeliveryRow, next };
   }
 
   /** Extends the lease while the claim still holds; false when it was lost (recovered by another worker). */

@@ -107,9 +107,15 @@ export class DeliveryStateService {
     if (!(t.from as readonly string[]).includes('publishing') || t.to === null || !t.fenced) {
       throw new Error(`${event} does not settle a publishing delivery`);
     }
-    const row = await this.repo.settle(d.id, token, t.to, set, extra);
-    if (row) await this.afterCommit(event, [row], d.id);
-    return row;
+    const settled = await this.repo.settle(d.id, token, t.to, set, extra);
+    if (!settled) return undefined;
+    // The hand-over, with the next delivery the settle read in the same statement (no second query).
+    if (settled.next) {
+      await this.ensureJobs([settled.next], true).catch((e: Error) => {
+        this.log.warn(`queue update after ${event} failed (${e.message}); the sweep will mend it`);
+      });
+    }
+    return settled.row;
   }
 
   /** The heartbeat of a claim, and the check before anything irreversible: false once the claim is lost. */

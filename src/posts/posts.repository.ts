@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, Transaction } from 'kysely';
 import { DATABASE, Db } from '../database/database';
-import type { Database, DeliveryRow, PostRow } from '../database/schema';
+import type { AccountRow, Database, DeliveryRow, PostRow } from '../database/schema';
 import { derivePostStatus, DeliveryStatus, PostStatus } from './statuses';
 
 export interface NewDelivery {
@@ -146,15 +146,54 @@ export class PostsRepository {
       .execute();
   }
 
-  /** A delivery with its post's article id (the worker's first read: no article, no second query). */
-  async findDeliveryToRun(id: string): Promise<(DeliveryRow & { article_id: string | null }) | undefined> {
-    return this.db
+  /**
+   * The worker's one read: a delivery, its post's article id, and its account (null when deleted), so a job
+   * starts with one round trip.
+   */
+  async findDeliveryToRun(
+    id: string,
+  ): Promise<{ delivery: DeliveryRow; articleId: string | null; account: AccountRow | null } | undefined> {
+    const r = await this.db
       .selectFrom('deliveries')
       .innerJoin('posts', 'posts.id', 'deliveries.post_id')
+      .leftJoin('accounts', 'accounts.id', 'deliveries.account_id')
       .selectAll('deliveries')
-      .select('posts.article_id')
+      .select([
+        'posts.article_id as p_article_id',
+        'accounts.id as a_id',
+        'accounts.platform as a_platform',
+        'accounts.name as a_name',
+        'accounts.status as a_status',
+        'accounts.settings as a_settings',
+        'accounts.credentials_enc as a_credentials_enc',
+        'accounts.remote as a_remote',
+        'accounts.rate_limited_until as a_rate_limited_until',
+        'accounts.status_reason as a_status_reason',
+        'accounts.created_at as a_created_at',
+        'accounts.updated_at as a_updated_at',
+      ])
       .where('deliveries.id', '=', id)
       .executeTakeFirst();
+    if (!r) return undefined;
+    const { p_article_id, a_id, a_platform, a_name, a_status, a_settings, a_credentials_enc, a_remote, ...rest } = r;
+    const { a_rate_limited_until, a_status_reason, a_created_at, a_updated_at, ...delivery } = rest;
+    const account: AccountRow | null =
+      a_id === null
+        ? null
+        : {
+            id: a_id,
+            platform: a_platform as string,
+            name: a_name as string,
+            status: a_status as string,
+            settings: a_settings as Record<string, string>,
+            credentials_enc: a_credentials_enc as string,
+            remote: a_remote,
+            rate_limited_until: a_rate_limited_until,
+            status_reason: a_status_reason,
+            created_at: a_created_at as Date,
+            updated_at: a_updated_at as Date,
+          };
+    return { delivery, articleId: p_article_id, account };
   }
 
   async findDelivery(id: string): Promise<DeliveryRow | undefined> {

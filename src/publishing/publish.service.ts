@@ -87,8 +87,9 @@ export class PublishService {
   async run(deliveryId: string): Promise<JobOutcome> {
     const found = await this.posts.findDeliveryToRun(deliveryId);
     if (!found) return done('delivery no longer exists');
-    const { article_id: articleId, ...delivery } = found;
-    let d: DeliveryRow = delivery;
+    const { articleId } = found;
+    let d: DeliveryRow = found.delivery;
+    let account = found.account;
     if (d.status === 'publishing') {
       const leaseEnd = this.leaseEnd(d);
       if (leaseEnd > Date.now())
@@ -103,7 +104,9 @@ export class PublishService {
       return later(new Date(d.next_attempt_at), 'not due yet');
     }
 
-    const account = d.account_id ? await this.accountsRepo.find(d.account_id) : undefined;
+    // Recovery above took time (it may have waited on the database): read the account again after it.
+    if (found.delivery.status === 'publishing')
+      account = d.account_id ? ((await this.accountsRepo.find(d.account_id)) ?? null) : null;
     if (!account) {
       await this.states.apply('cancel', { ids: [d.id] }, { set: () => ({ error: 'account deleted' }), ownJob: d.id });
       return done('account deleted');
