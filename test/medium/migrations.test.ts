@@ -76,7 +76,7 @@ describe('migrations (medium)', () => {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it('opens PGlite under the data dir, migrates, round-trips a row, and reopens without losing it', async () => {
+    it('opens PGlite under the data dir, migrates, round-trips a row, publishes through the claim, and reopens', async () => {
       const url = `https://news.example/${randomUUID()}`;
       const id = randomUUID();
       const out = await runTsChild(
@@ -93,6 +93,15 @@ describe('migrations (medium)', () => {
       expect(out.reopenedKind).toBe('pglite');
       expect(out.migrations).toEqual(Object.keys(MIGRATIONS).sort());
       expect(out.foundAfterReopen).toMatchObject({ id, url, title: 'Embedded' });
+      // The publishing hot path on PGlite: claim (PL/pgSQL), turn, settle (CTEs) with the hand-over, budgets.
+      expect(out).toMatchObject({
+        claimed: 'publishing',
+        secondRefused: '23505',
+        settled: 'published',
+        next: true,
+        budget: 'BudgetSpent',
+        postStatus: 'publishing',
+      });
     }, 60_000);
   });
 });

@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import { ArticlesRepository } from '../../src/articles/articles.repository';
+import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../src/database/database';
+import { DeliveryStateRepository } from '../../src/posts/delivery-state.repository';
+import { PostsRepository } from '../../src/posts/posts.repository';
 
 /**
  * Run by migrations.test.ts in a plain Node process: PGlite loads its WebAssembly with a dynamic import(), which
@@ -27,6 +30,62 @@ async function main(): Promise<void> {
     out.first = await articles.insertOrGet(article);
     out.again = await articles.insertOrGet({ ...article, id: otherId, title: 'Other' });
     out.found = await articles.find(id);
+
+    // The publishing hot path runs on PGlite too: the claim function (PL/pgSQL), a spent budget, the settle
+    // statement (data-modifying CTEs) and the derived post status.
+    const accountId = randomUUID();
+    await first.db
+      .insertInto('accounts')
+      .values({
+        id: accountId,
+        platform: 'telegram',
+        name: 'Embedded',
+        status: 'active',
+        settings: '{}',
+        credentials_enc: 'x',
+      })
+      .execute();
+    const posts = new PostsRepository(first.db);
+    const postId = randomUUID();
+    const deliveryIds = [randomUUID(), randomUUID()];
+    const at = new Date(Date.now() - 1000);
+    await posts.insertPost(
+      { id: postId, articleId: null, text: 't', scheduledAt: at, timezone: null },
+      deliveryIds.map((d) => ({
+        id: d,
+        accountId,
+        platform: 'telegram',
+        status: 'scheduled' as const,
+        text: 't',
+        error: null,
+      })),
+    );
+    const states = new DeliveryStateRepository(first.db);
+    const token = randomUUID();
+    const budget = [{ counter: `account:${accountId}`, windowMs: 60_000, max: 1 }];
+    const now = new Date();
+    const claimed = await states.claim(deliveryIds[0], token, now, new Date(now.getTime() + 30_000), budget, 1);
+    out.claimed = claimed?.status;
+    // The account already has a delivery in flight: the unique index refuses a second claim (the service reads
+    // 23505 as "not its turn").
+    out.secondRefused = await states
+      .claim(deliveryIds[1], randomUUID(), now, new Date(now.getTime() + 30_000), [], 1)
+      .then(
+        () => 'claimed',
+        (e: { code?: string }) => e.code,
+      );
+    const settled = await states.settle(deliveryIds[0], token, 'published', () => ({ remote_id: 'r1' }), {
+      spends: { counters: budget.map((b) => b.counter), claimedAt: now, units: 1 },
+    });
+    out.settled = settled?.row.status;
+    out.next = settled?.next?.id === deliveryIds[1];
+    out.budget = await states
+      .claim(deliveryIds[1], randomUUID(), new Date(), new Date(Date.now() + 30_000), budget, 1)
+      .then(
+        () => 'claimed',
+        (e: Error) => e.constructor.name,
+      );
+    out.postStatus = await posts.postStatus(postId);
   } finally {
     await first.close();
   }
