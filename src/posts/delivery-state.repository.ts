@@ -65,9 +65,8 @@ export class DeliveryStateRepository {
   }
 
   /**
-   * Applies `set` and `status` to the target's deliveries that are in `from`. With `fence`, a `publishing` row
-   * changes only if its claim token is `fence`; without one, `publishing` rows are left alone unless `from`
-   * names no other status (recover, which checks the lease itself).
+   * Applies `set` and `status` to the target's deliveries that are in `from`. A `publishing` row is left alone
+   * unless `staleBefore` is given (recover): then only one whose lease ran out before it.
    */
   async update(
     tx: Executor,
@@ -75,7 +74,7 @@ export class DeliveryStateRepository {
     from: readonly DeliveryStatus[],
     status: DeliveryStatus | null,
     set: DeliverySet,
-    fence: { token?: string; staleBefore?: Date },
+    staleBefore?: Date,
   ): Promise<DeliveryRow[]> {
     let q = tx
       .updateTable('deliveries')
@@ -89,14 +88,10 @@ export class DeliveryStateRepository {
       .where('status', 'in', from);
     q = this.targeted(q, target);
     if (from.includes('publishing')) {
-      if (fence.token !== undefined) {
-        const token = fence.token;
-        q = q.where((eb) => eb.or([eb('status', '!=', 'publishing'), eb('claim_token', '=', token)]));
-      } else if (fence.staleBefore !== undefined) {
-        const stale = fence.staleBefore;
-        q = q.where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', stale)]));
+      if (staleBefore !== undefined) {
+        q = q.where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', staleBefore)]));
         // A row claimed before the fence existed has no lease: its age tells.
-        q = q.where((eb) => eb.or([eb('claimed_until', 'is not', null), eb('updated_at', '<', stale)]));
+        q = q.where((eb) => eb.or([eb('claimed_until', 'is not', null), eb('updated_at', '<', staleBefore)]));
       } else {
         q = q.where('status', '!=', 'publishing');
       }

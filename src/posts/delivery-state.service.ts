@@ -24,8 +24,6 @@ export type ClaimResult =
 export interface ApplyOptions {
   /** Field changes besides the status. */
   set?: DeliverySet;
-  /** The claim token: required to move a `publishing` delivery (fenced events). */
-  token?: string;
   /** More writes that must commit with the transition (the attempt log, a budget block). */
   also?: (tx: Tx, rows: DeliveryRow[]) => Promise<void>;
   /** The delivery whose job is running this transition: its job is the caller's to move. */
@@ -35,9 +33,9 @@ export interface ApplyOptions {
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * The one owner of delivery state. Every status change goes through `apply` (or `claim`): it checks the event
- * against the transition table (delivery-transitions.ts), writes the deliveries and whatever must commit with
- * them in one transaction, and only after commit touches the queue: a delivery that becomes runnable,
+ * The one owner of delivery state. Every status change goes through `apply`, `claim` or `settle`: each checks the
+ * event against the transition table (delivery-transitions.ts), writes the deliveries and whatever must commit
+ * with them atomically, and only after commit touches the queue: a delivery that becomes runnable,
  * or an account whose turn passes on, gets its next job; cancelled and held deliveries lose theirs.
  */
 @Injectable()
@@ -53,8 +51,10 @@ export class DeliveryStateService {
     const t = TRANSITIONS[event];
     const now = new Date();
     const rows = await this.repo.transaction(async (tx) => {
-      const fence = event === 'recover' ? { staleBefore: now } : { token: opts.token };
-      const changed = await this.repo.update(tx, target, t.from, t.to, opts.set ?? (() => ({})), fence);
+      // Only `recover` takes a `publishing` delivery here (once its lease ran out); a worker leaves `publishing`
+      // through settle, under its claim token.
+      const staleBefore = event === 'recover' ? now : undefined;
+      const changed = await this.repo.update(tx, target, t.from, t.to, opts.set ?? (() => ({})), staleBefore);
       if (changed.length === 0) return changed;
       if (opts.also) await opts.also(tx, changed);
       return changed;

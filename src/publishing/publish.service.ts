@@ -28,7 +28,6 @@ import { PostsRepository } from '../posts/posts.repository';
 import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
 import { countersOfScope, ResolvedBudget, resolveBudgets } from './budgets';
-import { BudgetsRepository } from './budgets.repository';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -73,7 +72,6 @@ export class PublishService {
   constructor(
     private readonly posts: PostsRepository,
     private readonly states: DeliveryStateService,
-    private readonly budgetsRepo: BudgetsRepository,
     private readonly accountsRepo: AccountsRepository,
     private readonly accounts: AccountsService,
     private readonly articles: ArticlesRepository,
@@ -89,7 +87,7 @@ export class PublishService {
     if (!found) return done('delivery no longer exists');
     const { articleId } = found;
     let d: DeliveryRow = found.delivery;
-    let account = found.account;
+    const account = found.account;
     if (d.status === 'publishing') {
       const leaseEnd = this.leaseEnd(d);
       if (leaseEnd > Date.now())
@@ -104,9 +102,6 @@ export class PublishService {
       return later(new Date(d.next_attempt_at), 'not due yet');
     }
 
-    // Recovery above took time (it may have waited on the database): read the account again after it.
-    if (found.delivery.status === 'publishing')
-      account = d.account_id ? ((await this.accountsRepo.find(d.account_id)) ?? null) : null;
     if (!account) {
       await this.states.apply('cancel', { ids: [d.id] }, { set: () => ({ error: 'account deleted' }), ownJob: d.id });
       return done('account deleted');
@@ -280,7 +275,6 @@ export class PublishService {
         const until = new Date(Date.now() + Math.max(1000, waitMs));
         // The platform's signal moves the budget it names (this account, this chat, this app), not the platform's.
         const counters = countersOfScope(p.budgets, scope);
-        if (scope === 'account') await this.accountsRepo.setRateLimitedUntil(d.account_id as string, until);
         const ok = await this.settle(p, 'retry', attempt, {
           set: () => ({ next_attempt_at: until, error: `${partLabel(d)}rate limited: ${raw}` }),
           block: { counters, until },

@@ -109,7 +109,7 @@ describe('DeliveryStateService (medium)', () => {
     const c = await claimed(first.deliveryIds[0]);
     // Not its turn while the account has a delivery in flight (a unique index: exact across processes).
     expect((await states.claim(await row(later), FREE, LEASE)).kind).toBe('not-turn');
-    await states.apply('publish', { ids: [c.row.id] }, { token: c.token, set: () => ({ remote_id: '1' }) });
+    await states.settle('publish', c.row, c.token, () => ({ remote_id: '1' }), {});
     await claimed(later);
   });
 
@@ -133,14 +133,14 @@ describe('DeliveryStateService (medium)', () => {
     } = await insertPostWith(posts, seconds(-5), [{ account: a }]);
     const c = await claimed(id);
     const wrong = '00000000-0000-4000-8000-000000000000';
-    expect(await states.apply('publish', { ids: [id] }, { token: wrong, set: () => ({ remote_id: 'x' }) })).toEqual([]);
+    expect(await states.settle('publish', { id }, wrong, () => ({ remote_id: 'x' }), {})).toBeUndefined();
     expect(await states.apply('publish', { ids: [id] }, { set: () => ({ remote_id: 'x' }) })).toEqual([]);
     expect(await states.appendThreadPart(id, wrong, 'x', null)).toBeUndefined();
     expect(await states.renew(id, wrong, LEASE)).toBe(false);
     expect((await row(id)).status).toBe('publishing');
 
     expect(await states.renew(id, c.token, LEASE)).toBe(true);
-    const [done] = await states.apply('publish', { ids: [id] }, { token: c.token, set: () => ({ remote_id: '42' }) });
+    const done = await states.settle('publish', { id }, c.token, () => ({ remote_id: '42' }), {});
     expect(done).toMatchObject({ status: 'published', remote_id: '42', claim_token: null, claimed_until: null });
     expect(await postStatus(postId)).toBe('published');
     // Once settled, the old claim is worthless.
@@ -162,7 +162,7 @@ describe('DeliveryStateService (medium)', () => {
     const [back] = await states.apply('recover', { ids: [id] }, { set: () => ({ ambiguous: true }) });
     expect(back).toMatchObject({ status: 'retrying', ambiguous: true, claim_token: null });
     // The worker that lost its claim cannot write its late result.
-    expect(await states.apply('publish', { ids: [id] }, { token: c.token })).toEqual([]);
+    expect(await states.settle('publish', { id }, c.token, () => ({}), {})).toBeUndefined();
     expect((await row(id)).status).toBe('retrying');
   });
 
@@ -174,11 +174,7 @@ describe('DeliveryStateService (medium)', () => {
         { account: accounts[1] },
       ]);
       const claims = await Promise.all(deliveryIds.map(claimed));
-      await Promise.all(
-        claims.map((c) =>
-          states.apply('publish', { ids: [c.row.id] }, { token: c.token, set: () => ({ remote_id: 'r' }) }),
-        ),
-      );
+      await Promise.all(claims.map((c) => states.settle('publish', c.row, c.token, () => ({ remote_id: 'r' }), {})));
       expect(await postStatus(postId)).toBe('published');
     }
   });
@@ -189,7 +185,7 @@ describe('DeliveryStateService (medium)', () => {
     const second = await insertPostWith(posts, seconds(-10), [{ account: a }]);
     const c = await claimed(first.deliveryIds[0]);
     expect(await jobState(second.deliveryIds[0])).toBe('unknown');
-    await states.apply('fail', { ids: [c.row.id] }, { token: c.token, ownJob: c.row.id, set: () => ({ error: 'no' }) });
+    await states.settle('fail', c.row, c.token, () => ({ error: 'no' }), {});
     expect(['waiting', 'prioritized']).toContain(await jobState(second.deliveryIds[0]));
     expect(await jobState(first.deliveryIds[0])).toBe('unknown'); // its own job is the caller's
   });

@@ -16,7 +16,6 @@ import { DeliveryStateRepository } from '../../src/posts/delivery-state.reposito
 import { DeliveryStateService } from '../../src/posts/delivery-state.service';
 import { PostsRepository } from '../../src/posts/posts.repository';
 import { resolveBudgets } from '../../src/publishing/budgets';
-import { BudgetsRepository } from '../../src/publishing/budgets.repository';
 import { PublishService } from '../../src/publishing/publish.service';
 import { QueueService } from '../../src/queue/queue.service';
 import { DEFAULT_CHAT, TelegramFake } from '../fakes/telegram.fake';
@@ -74,7 +73,6 @@ describe('PublishService.run (medium)', () => {
     publish = new PublishService(
       posts,
       states,
-      new BudgetsRepository(m.db),
       accountsRepo,
       accounts,
       new ArticlesRepository(m.db),
