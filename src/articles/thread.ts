@@ -14,7 +14,7 @@ import { splitSentences } from './sentences';
 
 /**
  * Platforms that can post a thread as replies to the account's own posts. On X, self-serve apps may reply only
- * when "summoned" (PLATFORMS.md §3.9); whether a reply to one's own post counts is UNCONFIRMED, so a refusal there
+ * when "summoned" (docs/PLATFORMS.md §3.9); whether a reply to one's own post counts is UNCONFIRMED, so a refusal there
  * fails the thread at part 2 with X's reason, part 1 staying published.
  */
 export const THREAD_PLATFORMS: readonly PlatformId[] = ['mastodon', 'gab', 'truthsocial', 'x'];

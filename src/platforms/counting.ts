@@ -1,5 +1,5 @@
 /**
- * Text length exactly as each platform counts it (PLATFORMS.md §1 "text limit · counting"). Pure functions: the
+ * Text length exactly as each platform counts it (docs/PLATFORMS.md §1 "text limit · counting"). Pure functions: the
  * composer and the adapters' `measure()` share them, so a preview and a publish can never disagree.
  */
 

@@ -58,7 +58,7 @@ export function transferTimeoutMs(requestTimeoutMs: number, bytes: number): numb
   return requestTimeoutMs + Math.ceil((bytes / MIN_TRANSFER_BYTES_PER_SECOND) * 1000);
 }
 
-/** Both video platforms refuse articles without a video the same way (PLATFORMS.md §0). */
+/** Both video platforms refuse articles without a video the same way (docs/PLATFORMS.md §0). */
 export function videoNotApplicable(article: PublishArticle | null): string | null {
   return article?.videoUrl ? null : 'article has no video';
 }

@@ -43,7 +43,7 @@ export interface ContractFake {
 }
 
 export interface ErrorRow {
-  /** The PLATFORMS.md row this reproduces. */
+  /** The docs/PLATFORMS.md row this reproduces. */
   row: string;
   /** Scripted answer; a function when it depends on the time (rate-limit resets). */
   fault: Fault | (() => Fault);

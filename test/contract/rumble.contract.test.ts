@@ -28,7 +28,7 @@ function contractFake(fake: RumbleFake): ContractFake {
   };
 }
 
-// PLATFORMS.md §3.7, row by row.
+// docs/PLATFORMS.md §3.7, row by row.
 const rows: ErrorRow[] = [
   { row: '403 (invalid token or banned user)', fault: { status: 403, rawBody: 'Forbidden' }, expect: 'reauth' },
   {

@@ -14,7 +14,7 @@ import {
 } from './contract-support';
 
 /**
- * OAuth 2.0 refresh (PLATFORMS.md §3.9): single-use refresh tokens, refreshed before the post when the token is
+ * OAuth 2.0 refresh (docs/PLATFORMS.md §3.9): single-use refresh tokens, refreshed before the post when the token is
  * (nearly) expired, once after a 401, and always through the context's single-flight `refreshCredentials`.
  */
 

@@ -4,7 +4,7 @@ import { attemptLog, createMastodonAccount, publishText, useCrier, waitForDelive
 jest.setTimeout(60_000);
 
 /**
- * Outcome "ambiguous" on Gab (PLATFORMS.md §2 rules 3 and 5, §3.3): no idempotency, so an answer that may hide a
+ * Outcome "ambiguous" on Gab (docs/PLATFORMS.md §2 rules 3 and 5, §3.3): no idempotency, so an answer that may hide a
  * created status is settled by reading the account's statuses before anything is sent again.
  */
 describe('ambiguous publishes on Gab are reconciled by reading the account', () => {

@@ -4,7 +4,7 @@ import { attemptLog, createMastodonAccount, publishText, useCrier, waitForDelive
 jest.setTimeout(60_000);
 
 /**
- * Outcome "ambiguous" on platforms that honour Idempotency-Key (PLATFORMS.md §2 rule 3, §3.1, §3.2): a lost answer
+ * Outcome "ambiguous" on platforms that honour Idempotency-Key (docs/PLATFORMS.md §2 rule 3, §3.1, §3.2): a lost answer
  * is resent with the same key and the platform replays the original; Truth Social's 200 `{}` trap is reconciled,
  * retried once with the same key, and a second `{}` holds the account.
  */

@@ -4,7 +4,7 @@ import { createTelegramAccount, publishText, useCrier, waitForDelivery } from '.
 jest.setTimeout(60_000);
 
 /**
- * Outcome "unconfirmed" (PLATFORMS.md §2 rules 3 and 5, §3.8): the Bot API has no idempotency and no way to list a
+ * Outcome "unconfirmed" (docs/PLATFORMS.md §2 rules 3 and 5, §3.8): the Bot API has no idempotency and no way to list a
  * channel's messages, so a send whose answer is lost is never blindly resent. Only the user's explicit retry sends
  * it again.
  */

@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait';
 jest.setTimeout(60_000);
 
 /**
- * Outcome "permanent" (PLATFORMS.md §2): this post cannot succeed as it is, so the delivery is `failed` at once
+ * Outcome "permanent" (docs/PLATFORMS.md §2): this post cannot succeed as it is, so the delivery is `failed` at once
  * with the platform's own reason, never retried, and the account stays usable. A post with one published and one
  * failed delivery is `partially_published`.
  */

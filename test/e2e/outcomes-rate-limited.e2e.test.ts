@@ -12,7 +12,7 @@ import {
 jest.setTimeout(60_000);
 
 /**
- * Outcome "rate-limited" (PLATFORMS.md §2 retry-after): the delivery waits `retrying` for as long as the platform
+ * Outcome "rate-limited" (docs/PLATFORMS.md §2 retry-after): the delivery waits `retrying` for as long as the platform
  * says, the wait is not counted as a failed attempt, and the post then goes out exactly once.
  */
 describe('a rate-limited publish waits for the platform signal, then publishes once', () => {

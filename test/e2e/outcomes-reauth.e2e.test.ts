@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait';
 jest.setTimeout(90_000);
 
 /**
- * Outcome "reauth" (PLATFORMS.md §2 rule 2): the platform refuses the account, so the delivery is `held`, the
+ * Outcome "reauth" (docs/PLATFORMS.md §2 rule 2): the platform refuses the account, so the delivery is `held`, the
  * account becomes `reauth_required`, every other pending delivery of the account is held without being sent, and
  * new credentials (PATCH) resume them all by themselves.
  */

@@ -5,7 +5,7 @@ import { waitFor } from '../support/wait';
 jest.setTimeout(60_000);
 
 /**
- * Outcome "transient" (PLATFORMS.md §2, §3.1): a Mastodon 5xx on publish inside the 1-hour idempotency window is
+ * Outcome "transient" (docs/PLATFORMS.md §2, §3.1): a Mastodon 5xx on publish inside the 1-hour idempotency window is
  * resent with the same Idempotency-Key after a backoff; after CRIER_MAX_ATTEMPTS (3 in tests) the delivery fails.
  */
 describe('a transient Mastodon failure is retried with the same Idempotency-Key', () => {

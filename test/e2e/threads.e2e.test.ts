@@ -8,7 +8,7 @@ jest.setTimeout(60_000);
  * Threads (settings.thread, Mastodon family): a long article goes out as numbered parts, each a reply to the one
  * before (`in_reply_to_id`), each with its own Idempotency-Key; a failing part is named in the delivery's error,
  * and a retry resumes at that part without re-posting the earlier ones. On X the parts are self-replies; where X
- * refuses them (self-serve apps may reply only when summoned, PLATFORMS.md §3.9), part 2 fails with X's reason.
+ * refuses them (self-serve apps may reply only when summoned, docs/PLATFORMS.md §3.9), part 2 fails with X's reason.
  */
 describe('threads', () => {
   const e2e = useCrier();

@@ -1,9 +1,9 @@
 import { FakeReply, FakeRequest, FakeServer, Fault } from './fake-server';
 
 /**
- * A fake Facebook Graph API for one Page (PLATFORMS.md §3.10): `/{version}/…` paths, `access_token` in the query or
- * the form body, `{"error":{message,type,code,error_subcode,fbtrace_id}}` errors, usage headers on every answer,
- * 506 for a repeated message, Business Use Case throttling (80001), published_posts and permalink reads.
+ * A fake Facebook Graph API for one Page (docs/PLATFORMS.md §3.10): `/{version}/…` paths, `access_token` in the
+ * query or the form body, `{"error":{message,type,code,error_subcode,fbtrace_id}}` errors, usage headers on every
+ * answer, 506 for a repeated message, Business Use Case throttling (80001), published_posts and permalink reads.
  */
 
 export interface FacebookFakeOptions {

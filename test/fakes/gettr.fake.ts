@@ -1,7 +1,7 @@
 import { FakeReply, FakeRequest, FakeServer, Fault } from './fake-server';
 
 /**
- * A fake GETTR API (PLATFORMS.md §3.6): `POST /u/post` with the form field `content` holding a JSON string, the
+ * A fake GETTR API (docs/PLATFORMS.md §3.6): `POST /u/post` with the form field `content` holding a JSON string, the
  * `x-app-auth` JSON header, `{_t:"xresp", rc:"OK", result}` / `{rc:"ERR", error:{_t:"xerr", code, emsg}}` bodies,
  * the empty-200 answer to a post with an empty optional field, the public `/s/uinf/:username` and the user's
  * post listing. `INCAPSULA_PAGE` / `incapsula()` reproduce the bot wall in front of it.

@@ -1,5 +1,5 @@
 /**
- * The platform rules the Mastodon-family fake enforces, written from PLATFORMS.md independently of Crier's
+ * The platform rules the Mastodon-family fake enforces, written from docs/PLATFORMS.md independently of Crier's
  * counting code so the contract tests can catch a disagreement between the two.
  */
 

@@ -12,7 +12,7 @@ import {
 export type { Flavour } from './mastodon-fake.rules';
 
 /**
- * One fake for the Mastodon family (PLATFORMS.md §3.1–3.3), with each flavour's quirks: mastodon's Idempotency-Key
+ * One fake for the Mastodon family (docs/PLATFORMS.md §3.1–3.3), with each flavour's quirks: mastodon's Idempotency-Key
  * replay and async v2 media, truthsocial's 200 `{}` trap, gab's 422 caps, copy-paste 403 and missing v2 media.
  */
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FakeReply, Fault } from './fake-server';
 
 /**
- * Minds platform rules and answer shapes for the fake (PLATFORMS.md §3.5, Minds/engine), written independently of
+ * Minds platform rules and answer shapes for the fake (docs/PLATFORMS.md §3.5, Minds/engine), written independently of
  * the adapter so the contract tests catch a disagreement between the two.
  */
 

@@ -19,7 +19,7 @@ import {
 export { ERROR_IDS, legacyError, mindsError, oauthError } from './minds-fake.rules';
 
 /**
- * A fake Minds (PLATFORMS.md §3.5): the OAuth token endpoint (password grant, rotating single-use refresh tokens,
+ * A fake Minds (docs/PLATFORMS.md §3.5): the OAuth token endpoint (password grant, rotating single-use refresh tokens,
  * short-lived access tokens), personal API keys, `/api/v1/channel/me`, `PUT /api/v3/newsfeed/activity`,
  * `POST /api/v1/media` and the container activities feed, in Minds' own answer shapes.
  */

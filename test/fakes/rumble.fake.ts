@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { FakeReply, FakeRequest, FakeServer, Fault } from './fake-server';
 
 /**
- * Rumble's official upload API (PLATFORMS.md §3.7): one multipart `POST /api/simple-upload.php`. A bad token or a
+ * Rumble's official upload API (docs/PLATFORMS.md §3.7): one multipart `POST /api/simple-upload.php`. A bad token or a
  * banned user gets 403; a field problem gets 200 `{success:false, errors:{<field>:{code, message, internal_code}}}`;
  * success returns `video_id` and the monetized URLs. The error codes and the description limit are not documented:
  * the ones here are plausible stand-ins, and the adapter must not depend on their exact wording.

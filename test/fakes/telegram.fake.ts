@@ -1,7 +1,7 @@
 import { FakeReply, FakeRequest, FakeServer, Fault } from './fake-server';
 import { codePoints, parseTelegramHtml } from './telegram-html.parser';
 
-/** A fake Telegram Bot API (PLATFORMS.md §3.8): `/bot<token>/<method>`, `{ok, result}` / `{ok:false, error_code, description}`. */
+/** A fake Telegram Bot API (docs/PLATFORMS.md §3.8): `/bot<token>/<method>`, `{ok, result}` / `{ok:false, error_code, description}`. */
 
 export interface FakeChat {
   id: number;

@@ -1,7 +1,7 @@
 import { extractUrlsWithIndices } from 'twitter-text';
 import type { FakeReply, Fault } from './fake-server';
 
-/** Answer shapes and text rules of the fake X API v2 (PLATFORMS.md §3.9), kept apart from the routing. */
+/** Answer shapes and text rules of the fake X API v2 (docs/PLATFORMS.md §3.9), kept apart from the routing. */
 
 const PROBLEMS = 'https://api.twitter.com/2/problems';
 

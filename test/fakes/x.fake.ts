@@ -8,7 +8,7 @@ import { OAuth1Keys, verifyOAuth1 } from './x-oauth1.verifier';
 export { X_FAULTS, resetAt, xProblem } from './x-fake.rules';
 
 /**
- * A fake X API v2 (PLATFORMS.md §3.9): `/2/tweets`, `/2/media/upload`, `/2/users/me`, `/2/users/:id/tweets` and
+ * A fake X API v2 (docs/PLATFORMS.md §3.9): `/2/tweets`, `/2/media/upload`, `/2/users/me`, `/2/users/:id/tweets` and
  * `/2/oauth2/token`. It checks OAuth 1.0a signatures for real (independent RFC 5849 code) and OAuth 2.0 Bearer
  * tokens that expire, with single-use refresh tokens; answers in X's problem-JSON shapes with rate-limit headers.
  */

@@ -3,7 +3,7 @@ import { HttpResponse } from '../http';
 import { AmbiguousError, PermanentError, PlatformError, ReauthError, TransientError } from '../platform';
 
 /**
- * Minds answers (PLATFORMS.md §3.5). The PSR-7 routes (v3) answer `{status:"error", message, errorId}` with a real
+ * Minds answers (docs/PLATFORMS.md §3.5). The PSR-7 routes (v3) answer `{status:"error", message, errorId}` with a real
  * HTTP status; the legacy v1/v2 routes often answer HTTP 200 `{status:"error", message}`, and their auth check
  * answers 403 (401 for mobile clients) `{error:"Sorry, you are not authenticated", loggedin:false}`.
  */

@@ -3,7 +3,7 @@ import { HttpResponse } from '../http';
 import { AmbiguousError, PermanentError, PlatformError, ReauthError, TransientError } from '../platform';
 
 /**
- * PLATFORMS.md §3.7: Rumble answers field problems as 200 `{success:false, errors:{<field>:{code, message}}}`, a
+ * docs/PLATFORMS.md §3.7: Rumble answers field problems as 200 `{success:false, errors:{<field>:{code, message}}}`, a
  * bad token or banned user as 403, and has no read API, so anything that may have created a video is ambiguous
  * (the worker marks it `unconfirmed`).
  */

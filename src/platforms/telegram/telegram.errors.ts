@@ -9,7 +9,7 @@ import {
   TransientError,
 } from '../platform';
 
-/** Bot API error body: `{ok:false, error_code, description, parameters?}` (PLATFORMS.md §3.8). */
+/** Bot API error body: `{ok:false, error_code, description, parameters?}` (docs/PLATFORMS.md §3.8). */
 interface TelegramErrorBody {
   ok?: boolean;
   error_code?: number;

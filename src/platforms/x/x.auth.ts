@@ -6,7 +6,7 @@ import { HttpResponse, request } from '../http';
 import { classifyTokenRefresh } from './x.errors';
 
 /**
- * The two credential kinds X takes (PLATFORMS.md §3.9). OAuth 1.0a never expires and is signed per request;
+ * The two credential kinds X takes (docs/PLATFORMS.md §3.9). OAuth 1.0a never expires and is signed per request;
  * OAuth 2.0 is a 2-hour Bearer token with a single-use refresh token.
  */
 

@@ -5,7 +5,7 @@ import { configs } from 'twitter-text';
 import { X_MAX_WEIGHTED_LENGTH, countX, parseXText } from './x.counting';
 
 /**
- * Conformance: the 44 weighted-length cases of twitter/twitter-text `conformance/validate.yml` (PLATFORMS.md §0).
+ * Conformance: the 44 weighted-length cases of twitter/twitter-text `conformance/validate.yml` (docs/PLATFORMS.md §0).
  * The files live in shared/data beside the repository and are never copied in. A missing file is a failure, not
  * a skip: a suite that quietly runs nothing would let the counting drift from X's unnoticed.
  */

@@ -6,7 +6,7 @@ declare module 'twitter-text' {
 }
 
 /**
- * X's own length rule (PLATFORMS.md §3.9): twitter-text v3 weighting, every URL 23, emoji sequences 200, NFC
+ * X's own length rule (docs/PLATFORMS.md §3.9): twitter-text v3 weighting, every URL 23, emoji sequences 200, NFC
  * first. The official library is the reference implementation, so we count with it rather than re-derive it.
  */
 

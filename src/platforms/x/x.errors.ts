@@ -145,7 +145,7 @@ export interface XFailure {
   req?: PublishRequest;
 }
 
-/** Maps a non-success answer of the v2 API (PLATFORMS.md §3.9 table) to the closed error set. */
+/** Maps a non-success answer of the v2 API (docs/PLATFORMS.md §3.9 table) to the closed error set. */
 export function classifyX(res: HttpResponse, f: XFailure): PlatformError {
   const status = res.status;
   const message = `x ${f.phase}: ${xSays(res)}`;
