@@ -8,7 +8,8 @@ import request from 'supertest';
 import { aTestFailed } from './test-status';
 import { waitFor } from './wait';
 
-const MAIN = path.resolve(__dirname, '../../dist/main.js');
+/** `CRIER_TEST_DIST` points the e2e tests at another build directory (e.g. `npx tsc --outDir .tmp/dist-x`). */
+const MAIN = path.resolve(process.env.CRIER_TEST_DIST ?? path.resolve(__dirname, '../../dist'), 'main.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
