@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The empty stand-in for @scarf/scarf (install-time telemetry; see "overrides" in package.json) is installed from here.
+COPY scripts/stubs ./scripts/stubs
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY src ./src
@@ -11,6 +13,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 CRIER_DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
+# node_modules/@scarf/scarf links here.
+COPY --from=build /app/scripts/stubs ./scripts/stubs
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 RUN mkdir -p /data && chown node:node /data

@@ -9,6 +9,7 @@ import { CredentialRefreshService } from './accounts/credential-refresh.service'
 import { ArticlesController } from './articles/articles.controller';
 import { ArticlesRepository } from './articles/articles.repository';
 import { ArticlesService } from './articles/articles.service';
+import { ContentPool } from './articles/content-pool';
 import { PreviewsService } from './articles/previews.service';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DATABASE, Db } from './database/database';
@@ -35,6 +36,8 @@ import { SweepService } from './publishing/sweep.service';
 import { QueueService } from './queue/queue.service';
 import { QueuesController } from './queue/queues.controller';
 import { PRODUCER_REDIS, REDIS } from './queue/redis';
+import { RetentionRepository } from './retention/retention.repository';
+import { RetentionService } from './retention/retention.service';
 
 export interface Infrastructure {
   config: AppConfig;
@@ -44,6 +47,8 @@ export interface Infrastructure {
   /** The producers' connection: fails fast while Redis is away (API writes answer instead of hanging). */
   producerRedis?: Redis;
   secretKey: Buffer;
+  /** CRIER_SECRET_KEY_PREVIOUS during a rotation: credentials under it are still read. */
+  previousKeys?: Buffer[];
 }
 
 /**
@@ -62,7 +67,7 @@ export class AppModule {
       { provide: DATABASE, useValue: infra.db },
       { provide: REDIS, useValue: infra.redis },
       { provide: PRODUCER_REDIS, useValue: infra.producerRedis ?? infra.redis },
-      { provide: CredentialCipher, useValue: new CredentialCipher(infra.secretKey) },
+      { provide: CredentialCipher, useValue: new CredentialCipher(infra.secretKey, infra.previousKeys) },
       MetricsService,
       AccountsRepository,
       ArticlesRepository,
@@ -78,13 +83,26 @@ export class AppModule {
       AccountHoldsService,
       { provide: AccountEvents, useExisting: AccountHoldsService },
       FeedsRepository,
-      { provide: FeedReader, useFactory: (config: AppConfig) => new FeedReader(config), inject: [APP_CONFIG] },
+      { provide: ContentPool, useFactory: () => new ContentPool() },
+      {
+        provide: FeedReader,
+        useFactory: (config: AppConfig, content: ContentPool) => new FeedReader(config, {}, content),
+        inject: [APP_CONFIG, ContentPool],
+      },
       FeedIngestService,
       FeedPollService,
       FeedsService,
     ];
     const apiProviders: Provider[] = [PreviewsService];
-    const workerProviders: Provider[] = [BudgetsRepository, PublishService, PublishWorkers, SweepService, FeedPoller];
+    const workerProviders: Provider[] = [
+      BudgetsRepository,
+      PublishService,
+      PublishWorkers,
+      SweepService,
+      FeedPoller,
+      RetentionRepository,
+      RetentionService,
+    ];
     const controllers: Type[] = [HealthController];
     if (api)
       controllers.push(AccountsController, ArticlesController, PostsController, QueuesController, FeedsController);

@@ -3,10 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { checkKeyAtStart, runRekey } from './accounts/secret-key.command';
 import { AppModule } from './app.module';
 import { bearerAuth } from './common/auth.middleware';
 import { unavailableDependency } from './common/errors';
 import { HttpErrorFilter } from './common/http-exception.filter';
+import { hostileInputGuard, refuseDeepJson } from './common/hostile-input';
 import { createLogger, PinoNestLogger, redact } from './common/logger';
 import { validationPipe } from './common/validation';
 import { ConfigError, loadConfig } from './config/config';
@@ -51,6 +53,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // `node dist/main.js rekey` (npm run rekey): a one-off command on the database, then exit; no server, no Redis.
+  if (process.argv[2] === 'rekey') process.exit(await runRekey(config, secrets, process.argv.slice(3)));
   const logger = createLogger(config.logLevel);
   checkRegistry();
 
@@ -85,7 +89,22 @@ async function main(): Promise<void> {
     applicationName: `crier-${config.role}`,
     poolSize: config.role === 'api' ? 10 : 20,
     onConnectionError: (e) => logger.warn({ err: redact(e.message) }, 'database connection lost; the pool reconnects'),
+    dataDirLock: {
+      onWait: (message) => logger.warn(message),
+      // Another process may now be on the same files: stopping at once is the only safe thing left to do.
+      onLost: (e) => {
+        logger.fatal({ err: e.message }, 'lost the lock on the embedded database directory; exiting');
+        process.exit(1);
+      },
+    },
   });
+  // A key that is not the database's would fail on every stored credential: refuse to start, and say what to do.
+  const keyProblem = await checkKeyAtStart(database.db, secrets, logger);
+  if (keyProblem) {
+    process.stderr.write(`${keyProblem}\n`);
+    await database.close();
+    process.exit(1);
+  }
   const api = config.role !== 'worker';
   // Two kinds of Redis connection: workers block on theirs (BullMQ needs it to wait out a reconnect), producers
   // must fail fast (a request never hangs on Redis). The API role runs no worker, so it needs only the second.
@@ -97,7 +116,8 @@ async function main(): Promise<void> {
   // Without an offline queue, a command sent before the connection is ready fails: start serving once it is.
   await whenRedisReady(producerRedis);
 
-  const infrastructure = { config, db: database.db, redis, producerRedis, secretKey: secrets.secretKey };
+  const { secretKey, previousKeys } = secrets;
+  const infrastructure = { config, db: database.db, redis, producerRedis, secretKey, previousKeys };
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(infrastructure), {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
@@ -105,9 +125,13 @@ async function main(): Promise<void> {
   if (api) {
     // Before routing, so unknown /api paths answer 401, and before body parsing, so strangers cannot make us read.
     app.use('/api', bearerAuth(secrets.apiToken));
-    app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+    app.use(
+      express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseDeepJson }),
+    );
     // Any other content type is read (to enforce the same 1 MiB limit) and then refused by validation.
     app.use(express.raw({ limit: BODY_LIMIT, type: () => true }));
+    // Deep nesting, prototype keys, NUL and oversize strings in a body or query: 400 before any validation runs.
+    app.use(hostileInputGuard());
     mountDashboard(app, secrets.apiToken);
     const doc = SwaggerModule.createDocument(
       app,

@@ -38,7 +38,9 @@ export class UpdateAccountDto {
   name?: string;
 
   @ApiPropertyOptional({
-    description: 'Fields given replace the stored ones; new credentials re-activate a held account',
+    description:
+      'Fields given replace the stored ones; new credentials re-activate a held account. Required, complete, when ' +
+      'settings.apiBaseUrl moves to another origin (scheme, host, port): stored credentials never follow a move',
   })
   @IsOptional()
   @IsObject()

@@ -48,6 +48,24 @@ export class AccountsRepository {
     await this.db.updateTable('accounts').set({ rate_limited_until: until }).where('id', '=', id).execute();
   }
 
+  /** A page of stored envelopes in id order, after `afterId` (the rekey command walks them all). */
+  async envelopes(afterId: string | null, limit: number): Promise<Array<Pick<AccountRow, 'id' | 'credentials_enc'>>> {
+    let q = this.db.selectFrom('accounts').select(['id', 'credentials_enc']).orderBy('id').limit(limit);
+    if (afterId !== null) q = q.where('id', '>', afterId);
+    return q.execute();
+  }
+
+  /** Swaps the envelope only while it is still `old`: a write meanwhile (a token refresh) is never overwritten. */
+  async replaceCredentials(id: string, old: string, next: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('accounts')
+      .set({ credentials_enc: next })
+      .where('id', '=', id)
+      .where('credentials_enc', '=', old)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async delete(id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('accounts').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;

@@ -17,8 +17,9 @@ import {
 import { matchCredentialSet, missingFields } from '../platforms/credential-sets';
 import { findAdapter, getAdapter } from '../platforms/platform.registry';
 import { AccountsRepository } from './accounts.repository';
-import { CredentialCipher, maskSecret } from './credential-cipher';
+import { CredentialCipher, maskSecret, UndecryptableCredentials } from './credential-cipher';
 import { AccountEvents } from './account-events';
+import { checkHostMove } from './account-host';
 import { CredentialRefreshService } from './credential-refresh.service';
 
 export const ACCOUNT_STATUSES = ['active', 'reauth_required', 'disabled'] as const;
@@ -99,15 +100,22 @@ export class AccountsService {
     }
     const patch: Parameters<AccountsRepository['update']>[1] = {};
     if (input.name !== undefined) patch.name = requireName(input.name);
+    let moved = false;
     if (input.settings !== undefined) {
-      patch.settings = JSON.stringify(checkSettings(adapter, { ...row.settings, ...input.settings }));
+      const settings = checkSettings(adapter, { ...row.settings, ...input.settings });
+      patch.settings = JSON.stringify(settings);
+      const [before, after] = [row.settings, settings].map((x) => withDefaults(adapter, x).apiBaseUrl);
+      moved = checkHostMove(before, after, input.credentials !== undefined);
+      // What the last verify learned (remote id, instance limits) describes the old host.
+      if (moved) patch.remote = null;
     }
     let resume = false;
     if (input.credentials !== undefined) {
       const given = checkCredentials(adapter, input.credentials, false);
       patch.credentials_enc = this.cipher.encrypt(
         row.id,
-        checkCredentials(adapter, this.patchedCredentials(adapter, row, given)),
+        // After a move nothing stored may follow the account: the given credentials must be complete on their own.
+        checkCredentials(adapter, moved ? given : this.patchedCredentials(adapter, row, given)),
       );
       // New credentials are the human fix a held account waits for.
       if (row.status === 'reauth_required') {
@@ -142,7 +150,9 @@ export class AccountsService {
   ): Record<string, string> {
     const sets = adapter.credentialSets;
     if (sets && matchCredentialSet(sets, Object.keys(given), 'user')) return given;
-    const stored = this.cipher.decrypt(row.id, row.credentials_enc);
+    // Stored credentials no key opens (a lost key) cannot be merged: the given ones must then be complete.
+    const read = this.readCredentials(row);
+    const stored = 'credentials' in read ? read.credentials : {};
     const managed = new Set((sets ?? []).flatMap((s) => s.managed ?? []));
     const kept = Object.fromEntries(Object.entries(stored).filter(([k]) => !managed.has(k)));
     return { ...kept, ...given };
@@ -163,8 +173,11 @@ export class AccountsService {
         timeoutMs: this.config.httpTimeoutMs,
         refreshCredentials: this.refresher.forAccount(row.id),
         allowPrivateAddresses: this.config.feedsAllowPrivate,
+        allowPrivateApiAddresses: this.config.platformsAllowPrivate,
       });
     } catch (e) {
+      // Nothing was sent: the platform cannot be asked about credentials Crier cannot read.
+      if (e instanceof UndecryptableCredentials) return { ok: false, checked: false, reason: e.message };
       if (!isPlatformError(e)) throw e;
       result = { ok: false, checked: e.kind !== 'transient' && e.kind !== 'rate-limited', reason: e.message };
     }
@@ -189,9 +202,22 @@ export class AccountsService {
     };
   }
 
+  /** The stored credentials, or why no key of this process opens them (the account then needs new ones). */
+  private readCredentials(row: AccountRow): { credentials: Record<string, string> } | { unreadable: string } {
+    try {
+      return { credentials: this.cipher.decrypt(row.id, row.credentials_enc) };
+    } catch (e) {
+      if (e instanceof UndecryptableCredentials) return { unreadable: e.message };
+      throw e;
+    }
+  }
+
+  /** Never fails on credentials it cannot read: such an account shows as reauth_required, saying why. */
   view(row: AccountRow): AccountView {
     const adapter = getAdapter(row.platform as PlatformId);
-    const creds = this.cipher.decrypt(row.id, row.credentials_enc);
+    const read = this.readCredentials(row);
+    const creds = 'credentials' in read ? read.credentials : {};
+    const unreadable = 'unreadable' in read ? read.unreadable : null;
     const masked: Record<string, string> = {};
     for (const [k, v] of Object.entries(creds)) {
       const spec = adapter.credentialFields.find((f) => f.name === k);
@@ -201,8 +227,8 @@ export class AccountsService {
       id: row.id,
       platform: row.platform,
       name: row.name,
-      status: row.status,
-      statusReason: row.status_reason,
+      status: unreadable && row.status === 'active' ? 'reauth_required' : row.status,
+      statusReason: unreadable ?? row.status_reason,
       settings: withDefaults(adapter, row.settings),
       credentials: masked,
       remoteAccount: (row.remote as RemoteAccount | null) ?? null,

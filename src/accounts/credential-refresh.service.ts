@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LeasesRepository } from '../database/leases.repository';
-import { TransientError } from '../platforms/platform';
+import { ReauthError, TransientError } from '../platforms/platform';
 import { AccountsRepository } from './accounts.repository';
-import { CredentialCipher } from './credential-cipher';
+import { CredentialCipher, UndecryptableCredentials } from './credential-cipher';
 
 /**
  * Single-flight refresh of rotating credentials (X OAuth 2.0 refresh tokens are single-use). One refresh per
@@ -46,13 +46,23 @@ export class CredentialRefreshService {
     try {
       const row = await this.repo.find(accountId);
       if (!row) throw new TransientError('account was deleted during a credential refresh');
-      const current = this.cipher.decrypt(row.id, row.credentials_enc);
+      const current = this.readable(row.id, row.credentials_enc);
       if (!sameCredentials(current, stale)) return current;
       const fresh = await refresh(current);
       await this.repo.update(row.id, { credentials_enc: this.cipher.encrypt(row.id, fresh) });
       return fresh;
     } finally {
       await lease.release();
+    }
+  }
+
+  /** Adapters throw only platform errors: credentials no key opens need a person, as refused ones do. */
+  private readable(accountId: string, envelope: string): Record<string, string> {
+    try {
+      return this.cipher.decrypt(accountId, envelope);
+    } catch (e) {
+      if (e instanceof UndecryptableCredentials) throw new ReauthError(e.message);
+      throw e;
     }
   }
 }

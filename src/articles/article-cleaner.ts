@@ -22,6 +22,24 @@ export interface CleanArticle {
   lang: string | null;
 }
 
+/**
+ * Budgets checked on the parsed DOM before Readability runs. Readability's cost grows with elements times depth
+ * (2,000 nested <div>s, 22 KB, took 13.8 s); real articles stay far below both (a long story with its page chrome
+ * is a few thousand elements, 20–60 deep). Past either, the article is refused rather than cleaned badly.
+ */
+export const MAX_ELEMENTS = 30_000;
+export const MAX_DEPTH = 200;
+/** The sum of every element's depth: many deep chains cost as much as one very deep one (150 × 195: 2.7 s). */
+export const MAX_NESTING_WORK = 1_500_000;
+
+/** Why an article cannot be cleaned; the message completes "html …" (or "text …") for the user. */
+export class ArticleRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArticleRefused';
+  }
+}
+
 /** Never article text, whatever their size. */
 const NEVER =
   'script,style,noscript,template,iframe,object,embed,svg,canvas,form,button,input,select,textarea,nav,footer,' +
@@ -66,6 +84,7 @@ interface DomNode {
 interface DomElement extends DomNode {
   remove(): void;
   querySelectorAll(selector: string): ArrayLike<DomElement>;
+  children: ArrayLike<DomElement>;
 }
 
 export function cleanArticle(input: { html?: string; text?: string; title?: string }): CleanArticle {
@@ -93,6 +112,7 @@ function extractHtml(html: string): { paragraphs: string[]; lang: string | null 
   const body = document.body as unknown as DomElement | null;
   if (!body) return { paragraphs: [], lang: null };
   const lang = document.documentElement?.getAttribute('lang')?.trim() || null;
+  withinBudget(document.documentElement as unknown as DomElement);
   for (const el of Array.from(body.querySelectorAll(NEVER))) el.remove();
   for (const el of Array.from(body.querySelectorAll(SMALL_NOISE))) {
     if ((el.textContent ?? '').trim().length < SMALL) el.remove();
@@ -105,6 +125,7 @@ function extractHtml(html: string): { paragraphs: string[]; lang: string | null 
     const reader = new Readability<DomNode>(document as never, {
       serializer: (node) => node as unknown as DomNode,
       charThreshold: 200,
+      maxElemsToParse: MAX_ELEMENTS,
     });
     const parsed = reader.parse();
     if (parsed?.content) story = domToLines(parsed.content);
@@ -116,6 +137,21 @@ function extractHtml(html: string): { paragraphs: string[]; lang: string | null 
   const storyLength = story?.join('').length ?? 0;
   const useStory = story !== null && (storyLength >= 500 || storyLength >= 0.6 * wholeLength);
   return { paragraphs: useStory && story ? story : whole, lang };
+}
+
+/** Counts elements and depth without recursion (the walk must not overflow the stack it is guarding). */
+function withinBudget(root: DomElement): void {
+  const stack: Array<[DomElement, number]> = [[root, 1]];
+  let elements = 0;
+  let work = 0;
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [el, depth] = top;
+    if (++elements > MAX_ELEMENTS) throw new ArticleRefused(`has more than ${MAX_ELEMENTS} elements`);
+    if (depth > MAX_DEPTH) throw new ArticleRefused(`nests elements more than ${MAX_DEPTH} deep`);
+    if ((work += depth) > MAX_NESTING_WORK)
+      throw new ArticleRefused('nests too many elements too deep (the sum of their depths is over 1,500,000)');
+    for (const child of Array.from(el.children)) stack.push([child, depth + 1]);
+  }
 }
 
 /** Block elements start new lines, <br> breaks a line, text collapses its whitespace (except in <pre>). */

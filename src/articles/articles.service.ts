@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { ArticleRow } from '../database/schema';
-import { BadInput, isUuid, NotFound } from '../common/errors';
-import { cleanArticle } from './article-cleaner';
+import { BadInput, isUuid, NotFound, Unprocessable } from '../common/errors';
+import { ArticleRefused, CleanArticle } from './article-cleaner';
 import { ArticleComposer, ArticleToCompose, ComposeTarget } from './article-composer';
 import type { ComposedThread } from './thread';
 import { ArticlesRepository } from './articles.repository';
+import { CleanInput, ContentPool } from './content-pool';
 import { LlmSummarizer } from './llm-summarizer';
 
 export interface ArticleInput {
@@ -39,6 +40,7 @@ export class ArticlesService {
   constructor(
     private readonly repo: ArticlesRepository,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly content: ContentPool,
   ) {
     const llm = config.llm ? new LlmSummarizer(config.llm) : null;
     this.composer = new ArticleComposer(llm, (reason) =>
@@ -54,7 +56,7 @@ export class ArticlesService {
   /** Cleans and stores an article; the same URL again returns the stored one (`created` false). */
   async create(input: ArticleInput): Promise<{ article: ArticleView; created: boolean }> {
     if (input.html !== undefined && input.text !== undefined) throw new BadInput('give html or text, not both');
-    const clean = cleanArticle({ html: input.html, text: input.text, title: input.title });
+    const clean = await this.clean({ html: input.html, text: input.text, title: input.title });
     const { row, created } = await this.repo.insertOrGet({
       id: randomUUID(),
       url: input.url,
@@ -66,6 +68,19 @@ export class ArticlesService {
       tags: input.tags ?? [],
     });
     return { article: view(row), created };
+  }
+
+  /**
+   * Cleans on the content pool's threads, within its budgets and deadline (article-cleaner.ts, content-pool.ts).
+   * A refusal is a 422 naming the field, `prefix` + html or text: the request's content, not the server, is at fault.
+   */
+  async clean(input: CleanInput, prefix = ''): Promise<CleanArticle> {
+    try {
+      return await this.content.clean(input);
+    } catch (e) {
+      if (!(e instanceof ArticleRefused)) throw e;
+      throw new Unprocessable(`${prefix}${input.html !== undefined ? 'html' : 'text'} ${e.message}`);
+    }
   }
 
   async get(id: string): Promise<ArticleView> {

@@ -51,9 +51,15 @@ export function isSocialList(p: string): boolean {
   return social >= 2;
 }
 
-const NAME = String.raw`\p{Lu}[\p{L}'’.-]*(?:\s+(?:\p{Lu}[\p{L}'’.-]*|de|da|van|von|der|al|bin|le|la))*`;
+/**
+ * A name: words of letters, apostrophes, dots and hyphens, joined by spaces, commas or `&` ("Jane Doe and John
+ * Smith", "Jean-Luc de la Tour"). Each word starts after a separator, so there is one way to read a name: the
+ * earlier pattern also let "and", "y", "e" join names without spaces and backtracked exponentially on them
+ * ("By Ayeyeye…!" took seconds at 40 characters). Case-insensitive, so a capital is checked in isByline.
+ */
+const WORD = String.raw`\p{L}[\p{L}'’.-]*`;
 const BYLINE = new RegExp(
-  String.raw`^(?:by|von|por|par|door|di|от)\s+${NAME}(?:\s*(?:,|and|&|und|y|et|e)\s*${NAME})*\s*(?:[,|·•—–-]\s*(.*))?$`,
+  String.raw`^(?:by|von|por|par|door|di|от)\s+${WORD}(?:(?:\s+|\s*[,&]\s*)${WORD})*\s*(?:[,|·•—–-]\s*(.*))?$`,
   'iu',
 );
 

@@ -1,3 +1,5 @@
+import { segmentsOf } from '../common/segments';
+
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
@@ -10,15 +12,15 @@ export function fitPrefixDetailed(
   fits: (candidate: string) => boolean,
 ): { text: string; insideWord: boolean } {
   if (fits(text)) return { text, insideWord: false };
-  const parts = [...graphemes.segment(text)].map((s) => s.segment);
+  const parts = Array.from(segmentsOf(graphemes, text), (s) => s.segment);
   const candidate = (n: number) => {
     const cut = parts.slice(0, n).join('');
     const midWord = n < parts.length && !/\s/.test(parts[n]) && !/\s/.test(parts[n - 1] ?? ' ');
-    const atWord = midWord ? cut.replace(/\s+\S*$/, '') : cut;
+    const atWord = midWord ? cut.slice(0, lastSpaceRun(cut)) : cut;
     // No space to go back to: the one word is longer than the room, and is cut inside.
     const inside = midWord && (atWord === cut || atWord.trim() === '');
     const base = atWord.trim() === '' ? cut : atWord;
-    return { text: base.trimEnd().replace(/[\s,;:.–—-]+$/, '') + '…', insideWord: inside };
+    return { text: withoutTrailing(base.trimEnd(), /[\s,;:.–—-]/) + '…', insideWord: inside };
   };
   let lo = 0;
   let hi = parts.length - 1;
@@ -32,4 +34,24 @@ export function fitPrefixDetailed(
 
 export function fitPrefix(text: string, fits: (candidate: string) => boolean): string {
   return fitPrefixDetailed(text, fits).text;
+}
+
+/*
+ * Backward scans instead of `/\s+\S*$/` and `/[\s,;:.–—-]+$/`: an end-anchored pattern is still tried from every
+ * position, so a long run of spaces or commas inside the text cost the square of its length.
+ */
+
+/** Where the last run of whitespace starts (the cut goes back to the end of the word before it); 0 if none. */
+function lastSpaceRun(s: string): number {
+  let i = s.length;
+  while (i > 0 && !/\s/.test(s[i - 1])) i--;
+  if (i === 0) return s.length; // no whitespace: nothing to go back to
+  while (i > 0 && /\s/.test(s[i - 1])) i--;
+  return i;
+}
+
+function withoutTrailing(s: string, chars: RegExp): string {
+  let i = s.length;
+  while (i > 0 && chars.test(s[i - 1])) i--;
+  return s.slice(0, i);
 }

@@ -3,7 +3,6 @@ import { AccountsService } from '../accounts/accounts.service';
 import { BadInput } from '../common/errors';
 import type { PlatformId, RemoteAccount } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
-import { cleanArticle } from './article-cleaner';
 import type { ArticleToCompose, ComposeTarget } from './article-composer';
 import { ArticlesService } from './articles.service';
 import type { PreviewDto } from './articles.dto';
@@ -72,7 +71,7 @@ export class PreviewsService {
       return ArticlesService.composable(await this.articles.row(dto.articleId, 'articleId'));
     const a = dto.article!;
     if (a.html !== undefined && a.text !== undefined) throw new BadInput('article: give html or text, not both');
-    const clean = cleanArticle({ html: a.html, text: a.text, title: a.title });
+    const clean = await this.articles.clean({ html: a.html, text: a.text, title: a.title }, 'article.');
     return {
       url: a.url,
       title: a.title.trim(),

@@ -4,6 +4,8 @@
  * capital follows, so such segments are joined with the next one.
  */
 
+import { segmentsOf } from '../common/segments';
+
 const sentenceSegmenter = new Intl.Segmenter(undefined, { granularity: 'sentence' });
 const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
 
@@ -21,23 +23,27 @@ const TERMINAL = /[.!?…。！？؟।][\s"'”’»)\]]*$/u;
 
 export function splitSentences(paragraph: string): string[] {
   const out: string[] = [];
-  let carry = '';
-  for (const { segment } of sentenceSegmenter.segment(paragraph)) {
-    const s = carry + segment;
-    if (endsWithAbbreviation(s)) {
-      carry = s;
-      continue;
-    }
-    carry = '';
-    out.push(s.trim());
+  // The sentence so far is a range of the paragraph, never a growing string: "Mr. Mr. Mr. …" joins every segment.
+  let start = 0;
+  for (const { index, segment } of segmentsOf(sentenceSegmenter, paragraph)) {
+    const end = index + segment.length;
+    if (endsWithAbbreviation(paragraph, start, end)) continue;
+    out.push(paragraph.slice(start, end).trim());
+    start = end;
   }
-  if (carry.trim()) out.push(carry.trim());
+  if (start < paragraph.length) out.push(paragraph.slice(start).trim());
   return out.filter((s) => s.length > 0);
 }
 
-function endsWithAbbreviation(s: string): boolean {
-  const m = /(?:^|[\s(“"'])([\p{L}.]+)\.\s*$/u.exec(s);
-  if (!m) return false;
+/**
+ * Whether paragraph[start, end) ends with an abbreviation. Only its last 40 characters are looked at (the pattern
+ * is tried from every position); a word that reaches back to the start of that window is too long to be one.
+ */
+function endsWithAbbreviation(paragraph: string, start: number, end: number): boolean {
+  const from = Math.max(start, end - 40);
+  const tail = paragraph.slice(from, end);
+  const m = /(?:^|[\s(“"'])([\p{L}.]+)\.\s*$/u.exec(tail);
+  if (!m || (m.index === 0 && from > start && !/^[\s(“"']/u.test(tail))) return false;
   const word = m[1];
   // A single capital is an initial ("A. Müller"); a known abbreviation never ends a sentence in news copy.
   return /^\p{Lu}$/u.test(word) || ABBREVIATIONS.has(word.toLowerCase());
@@ -60,7 +66,7 @@ const SPACED_WORD = /[\p{L}\p{M}\p{N}_]+(?:['’.-][\p{L}\p{M}\p{N}_]+)*/gu;
 export function words(text: string): string[] {
   if (!UNSPACED.test(text)) return text.match(SPACED_WORD) ?? [];
   const out: string[] = [];
-  for (const s of wordSegmenter.segment(text)) if (s.isWordLike) out.push(s.segment);
+  for (const s of segmentsOf(wordSegmenter, text)) if (s.isWordLike) out.push(s.segment);
   return out;
 }
 

@@ -43,7 +43,15 @@ const WEIGHTS = { lead: 0.45, centrality: 0.35, title: 0.2 };
 /** How many of the best sentences the subset search considers (fewer for long summaries: C(10,5) is 252). */
 const candidates = (maxSentences: number) => (maxSentences >= 4 ? 10 : 12);
 
-export function prepareSummary(title: string, text: string): SummaryDoc {
+/**
+ * Characters of the article the extractive summary reads: the lead weighs most and a news story is far shorter, so
+ * a longer text (a feed can send megabytes) only costs time on the thread that composes posts.
+ */
+const SUMMARY_INPUT = 100_000;
+
+export function prepareSummary(title: string, fullText: string): SummaryDoc {
+  const cutAt = fullText.length > SUMMARY_INPUT ? fullText.lastIndexOf('\n', SUMMARY_INPUT) : -1;
+  const text = fullText.length > SUMMARY_INPUT ? fullText.slice(0, cutAt > 0 ? cutAt : SUMMARY_INPUT) : fullText;
   const all = text
     .split(/\n+/)
     .flatMap((p) => splitSentences(p.trim()))

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { Dependency, unavailableDependency } from './errors';
+import { HOSTILE_INPUT } from './hostile-input';
 import { redact } from './logger';
 
 const REASONS: Record<number, string> = {
@@ -51,6 +52,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       return { status, message: typeof body === 'string' ? body : e.message };
     }
     const err = e as { type?: string; status?: number; message?: string; stack?: string };
+    if (err?.type === HOSTILE_INPUT) return { status: 400, message: err.message ?? 'bad input' };
     if (err?.type === 'entity.too.large') return { status: 413, message: 'request body is larger than 1 MiB' };
     if (err?.type === 'entity.parse.failed') return { status: 400, message: 'body is not valid JSON' };
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {

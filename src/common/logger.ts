@@ -4,7 +4,9 @@ import { redact as scrubSecrets } from '../platforms/http';
 
 /**
  * One pino logger for the process. Known secret-bearing keys are censored wherever they appear, and
- * `redact()` scrubs free text (error messages, URLs with a bot token in the path) before it is logged or stored.
+ * `redact()` scrubs free text (error messages, URLs with a bot token in the path or a password before the host,
+ * Bearer and Basic values, and given secrets in their raw, percent-encoded and JSON-escaped forms) before it is
+ * logged or stored.
  */
 const SECRET_KEYS = [
   'accessToken',
@@ -21,6 +23,13 @@ const SECRET_KEYS = [
   'credentials',
   'authorization',
   'Authorization',
+  // The same, as the wire (OAuth forms) and the configuration name them.
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'apiToken',
+  'secretKey',
+  'cookie',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
@@ -37,7 +46,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
-/** Removes known secret values, `/bot<token>/` path segments and Bearer values (one implementation: http.ts). */
+/** Removes known secret values (in every form), `/bot<token>/` path segments, Bearer and Basic values (http.ts). */
 export function redact(text: string, secrets: readonly string[] = []): string {
   return scrubSecrets(text, secrets);
 }

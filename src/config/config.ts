@@ -48,13 +48,17 @@ const envSchema = z.object({
     .default('crier'),
   CRIER_API_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   CRIER_SECRET_KEY: z.string().optional(),
+  CRIER_SECRET_KEY_PREVIOUS: z.string().optional(),
   CRIER_FEEDS_POLL_SECONDS: int(1, 86400).default(300),
   CRIER_FEEDS_ALLOW_PRIVATE: bool.default(false),
+  CRIER_PLATFORMS_ALLOW_PRIVATE: bool.default(false),
   CRIER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CRIER_MAX_ATTEMPTS: int(1, 50).default(5),
   CRIER_RETRY_BASE_MS: int(10, 3_600_000).default(30_000),
   CRIER_RETRY_MAX_MS: int(10, 86_400_000).default(3_600_000),
   CRIER_SWEEP_SECONDS: int(1, 3600).default(60),
+  CRIER_RETENTION_DAYS: int(1, 3650).default(30),
+  CRIER_IDEMPOTENCY_RETENTION_HOURS: int(1, 8760).default(24),
   CRIER_HTTP_TIMEOUT_MS: int(100, 600_000).default(30_000),
   CRIER_WORKER_CONCURRENCY: int(1, 100).default(4),
   CRIER_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
@@ -80,13 +84,21 @@ export interface AppConfig {
   apiToken: string | undefined;
   /** Secret: never log. Raw text as given; parsed by CredentialCipher. */
   secretKey: string | undefined;
+  /** Secret: never log. The old key during a rotation: read with, never written with (README, "The encryption key"). */
+  secretKeyPrevious: string | undefined;
   feedsPollSeconds: number;
   feedsAllowPrivate: boolean;
+  /** Whether platform API calls (an account's apiBaseUrl) may reach loopback, private or link-local addresses. */
+  platformsAllowPrivate: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
   sweepSeconds: number;
+  /** Attempts of deliveries finished this long ago, and feed items gone from their feed this long, are deleted. */
+  retentionDays: number;
+  /** Idempotency keys older than this are deleted (a retry with the key then makes a new post). */
+  idempotencyRetentionHours: number;
   httpTimeoutMs: number;
   workerConcurrency: number;
   jobLockMs: number;
@@ -123,13 +135,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     queuePrefix: e.CRIER_QUEUE_PREFIX,
     apiToken: e.CRIER_API_TOKEN,
     secretKey: e.CRIER_SECRET_KEY,
+    secretKeyPrevious: e.CRIER_SECRET_KEY_PREVIOUS,
     feedsPollSeconds: e.CRIER_FEEDS_POLL_SECONDS,
     feedsAllowPrivate: e.CRIER_FEEDS_ALLOW_PRIVATE,
+    platformsAllowPrivate: e.CRIER_PLATFORMS_ALLOW_PRIVATE,
     logLevel: e.CRIER_LOG_LEVEL,
     maxAttempts: e.CRIER_MAX_ATTEMPTS,
     retryBaseMs: e.CRIER_RETRY_BASE_MS,
     retryMaxMs: e.CRIER_RETRY_MAX_MS,
     sweepSeconds: e.CRIER_SWEEP_SECONDS,
+    retentionDays: e.CRIER_RETENTION_DAYS,
+    idempotencyRetentionHours: e.CRIER_IDEMPOTENCY_RETENTION_HOURS,
     httpTimeoutMs: e.CRIER_HTTP_TIMEOUT_MS,
     workerConcurrency: e.CRIER_WORKER_CONCURRENCY,
     jobLockMs: e.CRIER_JOB_LOCK_MS,

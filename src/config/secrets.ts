@@ -7,6 +7,10 @@ import { AppConfig, ConfigError } from './config';
 export interface ResolvedSecrets {
   apiToken: string;
   secretKey: Buffer;
+  /** CRIER_SECRET_KEY_PREVIOUS, when a rotation is under way: read with, never written with. */
+  previousKeys: Buffer[];
+  /** Where the key is kept when it was generated (no CRIER_SECRET_KEY): named in messages about the key. */
+  keyFile: string | null;
   /** Set when a dev token was generated just now: the caller prints it once. */
   generatedToken: boolean;
   secretsFile: string;
@@ -42,14 +46,24 @@ export function resolveSecrets(config: AppConfig): ResolvedSecrets {
     keyText = stored.secretKey;
   }
   const secretKey = parseSecretKey(keyText);
-  if (!secretKey) {
-    throw new ConfigError(['CRIER_SECRET_KEY must be 32 bytes, given as 64 hex characters or base64']);
-  }
+  const previous = config.secretKeyPrevious === undefined ? undefined : parseSecretKey(config.secretKeyPrevious);
+  const problems = [
+    ...(secretKey ? [] : ['CRIER_SECRET_KEY must be 32 bytes, given as 64 hex characters or base64']),
+    ...(previous === null ? ['CRIER_SECRET_KEY_PREVIOUS must be 32 bytes, given as 64 hex characters or base64'] : []),
+  ];
+  if (!secretKey || problems.length > 0) throw new ConfigError(problems);
 
   if (dirty) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600 });
     chmodSync(file, 0o600);
   }
-  return { apiToken, secretKey, generatedToken, secretsFile: file };
+  return {
+    apiToken,
+    secretKey,
+    previousKeys: previous ? [previous] : [],
+    keyFile: config.secretKey ? null : file,
+    generatedToken,
+    secretsFile: file,
+  };
 }

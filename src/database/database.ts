@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, PostgresPool, sql } from 'kysely';
 import { Pool, PoolConfig, types } from 'pg';
 import { markUnavailable } from '../common/errors';
+import { DataDirLockOptions, lockDataDir } from './data-dir-lock';
 import type { Database } from './schema';
 import { MIGRATIONS } from './migrations';
 import { pgliteDialect } from './pglite.dialect';
@@ -48,6 +49,8 @@ export interface OpenDatabaseOptions {
   applicationName?: string;
   /** Connections in the pool (default 10): a worker runs many jobs at once, each holding one per transaction. */
   poolSize?: number;
+  /** PGlite only: the lock on its directory (one process per directory), see data-dir-lock.ts. */
+  dataDirLock?: DataDirLockOptions;
 }
 
 /** Opens Postgres when a URL is given, else the embedded PGlite under the data dir; applies migrations. */
@@ -71,14 +74,23 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = path.resolve(opts.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const lite = await PGlite.create(dir);
+  // Before PGlite touches a file: a second process on the same directory is refused (DataDirInUse).
+  const unlock = await lockDataDir(dir, opts.dataDirLock);
+  const lite = await PGlite.create(dir).catch(async (e: unknown) => {
+    await unlock();
+    throw e;
+  });
   const db = new Kysely<Database>({ dialect: pgliteDialect(lite) });
   const handle: DatabaseHandle = {
     db,
     kind: 'pglite',
     close: async () => {
-      await db.destroy();
-      await lite.close();
+      try {
+        await db.destroy();
+        await lite.close();
+      } finally {
+        await unlock();
+      }
     },
   };
   try {

@@ -94,6 +94,8 @@ export interface IdempotencyKeysTable {
   request_hash: string;
   status_code: number | null;
   response: Json<unknown> | null;
+  /** The post made under the key, in the same transaction (migration 0009); null on keys from before it. */
+  post_id: string | null;
   created_at: CreatedTimestamp;
 }
 
@@ -137,6 +139,8 @@ export interface FeedItemsTable {
   error: string | null;
   published_at: NullableTimestamp;
   first_seen_at: CreatedTimestamp;
+  /** When a read of the feed last listed the item (migration 0009): retention forgets only items gone from it. */
+  last_seen_at: CreatedTimestamp;
   updated_at: CreatedTimestamp;
 }
 
@@ -159,6 +163,14 @@ export interface LeasesTable {
   until: Timestamp;
 }
 
+/** The one row naming the encryption key of the stored credentials (migration 0008): its id and check value. */
+export interface SecretKeyCheckTable {
+  id: Generated<number>;
+  key_id: string;
+  check_value: string;
+  updated_at: CreatedTimestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   articles: ArticlesTable;
@@ -171,6 +183,7 @@ export interface Database {
   rate_budgets: RateBudgetsTable;
   budget_spends: BudgetSpendsTable;
   leases: LeasesTable;
+  secret_key_check: SecretKeyCheckTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

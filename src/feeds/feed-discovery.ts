@@ -1,4 +1,4 @@
-import { decodeHtmlEntities } from './html-text';
+import { decodeHtmlEntities, startTags } from './html-text';
 import { wordpressPostsUrl } from './wordpress';
 
 /**
@@ -18,23 +18,19 @@ export function discoverFeeds(html: string, pageUrl: string, linkHeader?: string
     }
   };
   for (const part of (linkHeader ?? '').split(/,(?=\s*<)/)) {
-    const m = /<([^>]+)>\s*;.*rel\s*=\s*"?https:\/\/api\.w\.org\/"?/i.exec(part);
+    // Anchored at the part's `<`: an unanchored `<([^>]+)>` searched on from every `<` of a hostile header.
+    const m = /^\s*<([^>]*)>\s*;.*rel\s*=\s*"?https:\/\/api\.w\.org\/"?/i.exec(part);
     if (m) add(m[1], wordpressPostsUrl);
   }
-  const head = html.slice(0, 200_000);
-  for (const tag of head.match(/<link\b[^>]*>/gi) ?? []) {
-    const rel = attrOf(tag, 'rel')?.toLowerCase();
-    if (rel === 'https://api.w.org/') add(attrOf(tag, 'href'), wordpressPostsUrl);
+  // One forward scan over the page's <link> tags (a `<link\b[^>]*>` expression was quadratic on `<link<link…`).
+  const links = [...startTags(html.slice(0, 200_000), 'link')];
+  for (const tag of links) {
+    if (tag.get('rel')?.trim().toLowerCase() === 'https://api.w.org/') add(tag.get('href'), wordpressPostsUrl);
   }
-  for (const tag of head.match(/<link\b[^>]*>/gi) ?? []) {
-    const rel = attrOf(tag, 'rel')?.toLowerCase().split(/\s+/) ?? [];
-    const type = attrOf(tag, 'type')?.toLowerCase() ?? '';
-    if (rel.includes('alternate') && /application\/(rss|atom)\+xml/.test(type)) add(attrOf(tag, 'href'));
+  for (const tag of links) {
+    const rel = tag.get('rel')?.toLowerCase().split(/\s+/) ?? [];
+    const type = tag.get('type')?.toLowerCase() ?? '';
+    if (rel.includes('alternate') && /application\/(rss|atom)\+xml/.test(type)) add(tag.get('href'));
   }
   return out.slice(0, 3);
-}
-
-function attrOf(tag: string, name: string): string | undefined {
-  const m = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
-  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
 }

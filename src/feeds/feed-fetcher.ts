@@ -1,5 +1,5 @@
 import axios, { AxiosResponse } from 'axios';
-import { guardedAgents, isPrivateAddressError, privateAddressMessage } from '../platforms/net-guard';
+import { AddressPermit, guardedAgents, isPrivateAddressError, privateAddressMessage } from '../platforms/net-guard';
 
 /**
  * Fetches a feed, bounded in every way a feed URL from a user or a hostile site could abuse: http(s) only, at
@@ -15,6 +15,8 @@ export interface FetchLimits {
   maxBytes: number;
   maxRedirects: number;
   allowPrivateAddresses: boolean;
+  /** Which addresses may be connected to; default: public ones, or all with allowPrivateAddresses (net-guard.ts). */
+  permit?: AddressPermit;
 }
 
 export interface Validators {
@@ -82,7 +84,7 @@ export async function fetchFeed(
       validateStatus: () => true,
       // Every hop connects through these agents only, to addresses the guard checked; no proxy (it would be
       // checked instead of the target).
-      ...guardedAgents(limits.allowPrivateAddresses),
+      ...guardedAgents(limits.allowPrivateAddresses, limits.permit),
       proxy: false,
     });
   } catch (e) {
@@ -127,17 +129,35 @@ function finalUrl(res: AxiosResponse): string | undefined {
   return req?.res?.responseUrl;
 }
 
-/** Charset from the Content-Type, else the XML declaration, else UTF-8 (a BOM wins over both). */
+/**
+ * The body as text. A byte order mark decides (UTF-8, UTF-16 LE/BE); else the Content-Type charset, else the XML
+ * declaration, else UTF-8. A declared UTF-16 without a BOM on a body that starts with ASCII `<` is a wrong label
+ * (the declaration was just read as ASCII) and is ignored; a charset TextDecoder does not know means UTF-8.
+ */
 export function decodeBody(bytes: Buffer, contentType: string): string {
+  const bom =
+    bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf
+      ? 'utf-8'
+      : bytes[0] === 0xff && bytes[1] === 0xfe
+        ? 'utf-16le'
+        : bytes[0] === 0xfe && bytes[1] === 0xff
+          ? 'utf-16be'
+          : null;
+  if (bom) return new TextDecoder(bom).decode(bytes);
   const fromHeader = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1];
   const head = bytes.subarray(0, 200).toString('latin1');
   const fromDecl = /^<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1];
-  let label =
-    bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 'utf-8' : (fromHeader ?? fromDecl ?? 'utf-8');
-  try {
-    return new TextDecoder(label).decode(bytes);
-  } catch {
-    label = 'utf-8';
-    return new TextDecoder(label).decode(bytes);
+  const asciiStart = bytes[0] === 0x3c && bytes[1] !== 0;
+  for (const label of [fromHeader, fromDecl]) {
+    if (!label) continue;
+    let decoder: InstanceType<typeof TextDecoder>;
+    try {
+      decoder = new TextDecoder(label);
+    } catch {
+      continue; // unknown to TextDecoder
+    }
+    if (decoder.encoding.startsWith('utf-16') && asciiStart) continue;
+    return decoder.decode(bytes);
   }
+  return new TextDecoder('utf-8').decode(bytes);
 }

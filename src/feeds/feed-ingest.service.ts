@@ -6,7 +6,7 @@ import { PostsService } from '../posts/posts.service';
 import type { FeedItem } from './feed-item';
 import { oldestFirst, spreadSlots } from './feed-schedule';
 import { FeedsRepository, NewFeedItem } from './feeds.repository';
-import { ItemKeys, itemKeys } from './item-keys';
+import { FEED_ITEM_KEY_PREFIX, ItemKeys, itemKeys } from './item-keys';
 
 export interface IngestResult {
   /** New items taken in this poll. */
@@ -52,6 +52,12 @@ export class FeedIngestService {
   async takeNew(feed: FeedRow, items: FeedItem[], now: Date, stop?: AbortSignal): Promise<IngestResult> {
     const result: IngestResult = { taken: 0, scheduled: 0, failed: 0, lastFailure: null };
     const candidates = distinct(items);
+    // This read lists these: stamped now, and every item it adds below gets the same stamp (retention's rule).
+    await this.repo.markSeen(
+      feed.id,
+      candidates.map((c) => c.keys),
+      now,
+    );
     const known = await this.repo.knownKeys(
       feed.id,
       candidates.map((c) => c.keys),
@@ -74,18 +80,40 @@ export class FeedIngestService {
     );
     for (const [i, { item, keys }] of ordered.entries()) {
       if (stop?.aborted) break;
-      const base = { id: randomUUID(), feedId: feed.id, keys, title: item.title, publishedAt: item.publishedAt };
+      const base = {
+        id: randomUUID(),
+        feedId: feed.id,
+        keys,
+        title: item.title,
+        publishedAt: item.publishedAt,
+        seenAt: now,
+      };
       if (!item.link) {
         await this.repo.insertItems([{ ...base, status: 'skipped', error: 'the item has no http(s) link to post' }]);
         continue;
       }
-      const { article } = await this.articles.create({
-        url: item.link,
-        title: item.title || item.link,
-        ...(item.html ? { html: item.html } : {}),
-        ...(item.imageUrl ? { imageUrl: item.imageUrl } : {}),
-        tags: item.tags,
-      });
+      const created = await this.articles
+        .create({
+          url: item.link,
+          title: item.title || item.link,
+          ...(item.html ? { html: item.html } : {}),
+          ...(item.imageUrl ? { imageUrl: item.imageUrl } : {}),
+          tags: item.tags,
+        })
+        .catch(async (e: unknown) => {
+          // A body the cleaner refuses (too deep, too large, too slow: a 4xx) fails this item alone, with why;
+          // the item is remembered under its keys, so it is not tried again on every poll.
+          const why = refusal(e);
+          const [failed] = await this.repo.insertItems([{ ...base, status: 'failed', error: why }]);
+          if (failed) {
+            result.taken++;
+            result.failed++;
+            result.lastFailure = `item "${item.title.slice(0, 80)}": ${why}`;
+          }
+          return null;
+        });
+      if (!created) continue;
+      const { article } = created;
       const [claimed] = await this.repo.insertItems([
         { ...base, status: 'pending', articleId: article.id, scheduledAt: slots[i] },
       ]);
@@ -142,7 +170,13 @@ export class FeedIngestService {
   }
 }
 
-export const postKey = (itemId: string) => `feed-item:${itemId}`;
+/** The message of a 4xx (content refused), else the error itself is thrown (the poll fails and is retried). */
+function refusal(e: unknown): string {
+  if (!(e instanceof HttpException) || e.getStatus() >= 500) throw e;
+  return String((e.getResponse() as { message?: unknown }).message ?? e.message);
+}
+
+export const postKey = (itemId: string) => `${FEED_ITEM_KEY_PREFIX}${itemId}`;
 
 /** Items of one document with their keys, each item once (a feed may list the same item twice). */
 function distinct(items: FeedItem[]): Array<{ item: FeedItem; keys: ItemKeys }> {

@@ -1,3 +1,5 @@
+import { htmlToPlain } from './html-text';
+
 /** What every feed kind is parsed into. */
 
 export const FEED_KINDS = ['rss', 'atom', 'wordpress'] as const;
@@ -35,6 +37,16 @@ export class FeedParseError extends Error {
 /** Items read from one document at most: a feed is a window of recent items, not an archive. */
 export const MAX_ITEMS = 200;
 export const MAX_TAGS = 20;
+/** A title longer than this is cut (the API takes no longer one): a feed can send megabytes in one. */
+export const MAX_TITLE = 1000;
+
+/** HTML-ish title text to plain text of at most MAX_TITLE characters, never ending in half a surrogate pair. */
+export function plainTitle(raw: string): string {
+  const plain = htmlToPlain(raw);
+  if (plain.length <= MAX_TITLE) return plain;
+  const cut = plain.slice(0, MAX_TITLE);
+  return (/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut).trimEnd();
+}
 
 export function parseDate(v: unknown): Date | null {
   if (typeof v !== 'string' || !v.trim()) return null;

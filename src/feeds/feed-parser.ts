@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { FeedItem, FeedParseError, MAX_ITEMS, parseDate, ParsedFeed, uniqueTags } from './feed-item';
+import { FeedItem, FeedParseError, MAX_ITEMS, parseDate, ParsedFeed, plainTitle, uniqueTags } from './feed-item';
 import { decodeXmlText, firstImageSrc, htmlToPlain } from './html-text';
 import { canonicalUrl } from './item-keys';
 import { canonicalImage, parseWordPress } from './wordpress';
@@ -19,6 +19,19 @@ const ARRAYS = new Set([
   'dc:subject',
 ]);
 
+/**
+ * DOCTYPE entities stay bounded (no billion laughs); nothing external is ever loaded. The limits apply to the
+ * entities a document declares only (`appliesTo`, which the library's types do not list yet): counting `&amp;` and
+ * `&lt;` too refused every feed whose escaped HTML held more than 1000 of them, i.e. most feeds with full content.
+ */
+const ENTITY_LIMITS = {
+  enabled: true,
+  maxEntityCount: 50,
+  maxTotalExpansions: 1000,
+  maxExpandedLength: 100_000,
+  appliesTo: 'external',
+};
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
@@ -30,8 +43,7 @@ const parser = new XMLParser({
   // Atom xhtml content is markup inside the element: keep it raw rather than as a tree.
   stopNodes: ['feed.entry.content', 'feed.entry.summary'],
   isArray: (name) => ARRAYS.has(name),
-  // DOCTYPE entities stay bounded (no billion laughs); nothing external is ever loaded.
-  processEntities: { enabled: true, maxEntityCount: 50, maxTotalExpansions: 1000, maxExpandedLength: 100_000 },
+  processEntities: ENTITY_LIMITS,
 });
 
 export function parseFeed(body: string, baseUrl: string): ParsedFeed {
@@ -62,16 +74,34 @@ export function parseFeed(body: string, baseUrl: string): ParsedFeed {
   throw new FeedParseError('the XML is not an RSS or Atom feed');
 }
 
+/**
+ * An HTML page (after an optional XML declaration and comments) rather than a feed. A forward scan: the regular
+ * expression it replaces, `(<!--[\s\S]*?-->\s*)*`, backtracked exponentially (28 empty comments took 31 s).
+ */
 export function looksLikeHtml(text: string): boolean {
-  return /^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(
-    text.slice(0, 2048),
-  );
+  const head = text.slice(0, 2048);
+  let i = 0;
+  const skip = (end: number) => {
+    i = end;
+    while (i < head.length && /\s/.test(head[i])) i++;
+  };
+  if (head.slice(0, 5).toLowerCase() === '<?xml') {
+    const end = head.indexOf('>');
+    if (end < 0) return false;
+    skip(end + 1);
+  }
+  while (head.startsWith('<!--', i)) {
+    const end = head.indexOf('-->', i + 4);
+    if (end < 0) return false;
+    skip(end + 3);
+  }
+  return /^<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i.test(head.slice(i, i + 20));
 }
 
 function rssFeed(channel: Node, items: Node[], base: string): ParsedFeed {
   return {
     kind: 'rss',
-    title: htmlToPlain(str(channel.title)) || null,
+    title: plainTitle(str(channel.title)) || null,
     items: items.slice(0, MAX_ITEMS).map((i) => rssItem(i, base)),
   };
 }
@@ -86,7 +116,7 @@ function rssItem(item: Node, base: string): FeedItem {
   return {
     guid: guid || null,
     link,
-    title: htmlToPlain(str(item.title)),
+    title: plainTitle(str(item.title)),
     html,
     imageUrl: canonicalImage(imageOf(item, html), base),
     tags: uniqueTags(tags),
@@ -96,7 +126,7 @@ function rssItem(item: Node, base: string): FeedItem {
 
 function atomFeed(feed: Node, base: string): ParsedFeed {
   const entries = arr(feed.entry).slice(0, MAX_ITEMS);
-  return { kind: 'atom', title: htmlToPlain(str(feed.title)) || null, items: entries.map((e) => atomEntry(e, base)) };
+  return { kind: 'atom', title: plainTitle(str(feed.title)) || null, items: entries.map((e) => atomEntry(e, base)) };
 }
 
 function atomEntry(entry: Node, base: string): FeedItem {
@@ -111,7 +141,7 @@ function atomEntry(entry: Node, base: string): FeedItem {
   return {
     guid: str(entry.id) || null,
     link: canonicalUrl(str(entry['feedburner:origLink']) || attr(alternate, 'href'), safeBase(entryBase, base)),
-    title: htmlToPlain(str(entry.title)),
+    title: plainTitle(str(entry.title)),
     html,
     imageUrl: canonicalImage(imageOf(entry, html) ?? attr(enclosure, 'href') ?? null, base),
     tags: uniqueTags(tags.map((t) => htmlToPlain(t))),

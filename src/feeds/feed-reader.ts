@@ -1,3 +1,4 @@
+import type { ContentPool } from '../articles/content-pool';
 import type { AppConfig } from '../config/config';
 import { discoverFeeds } from './feed-discovery';
 import { FEED_MAX_BYTES, FEED_MAX_REDIRECTS, FeedFetchError, fetchFeed, FetchLimits, Validators } from './feed-fetcher';
@@ -24,7 +25,15 @@ export class FeedReadError extends Error {
 export class FeedReader {
   readonly limits: FetchLimits;
 
-  constructor(config: Pick<AppConfig, 'httpTimeoutMs' | 'feedsAllowPrivate'>, limits: Partial<FetchLimits> = {}) {
+  /**
+   * `content`: where documents are parsed; without it, on the calling thread (tests and benchmarks of the reader
+   * alone). The app passes its ContentPool, so a hostile document never blocks the event loop.
+   */
+  constructor(
+    config: Pick<AppConfig, 'httpTimeoutMs' | 'feedsAllowPrivate'>,
+    limits: Partial<FetchLimits> = {},
+    private readonly content?: Pick<ContentPool, 'parseFeed'>,
+  ) {
     this.limits = {
       timeoutMs: config.httpTimeoutMs,
       maxBytes: FEED_MAX_BYTES,
@@ -48,7 +57,7 @@ export class FeedReader {
     try {
       return {
         notModified: false,
-        feed: parseFeed(res.body, res.url),
+        feed: this.content ? await this.content.parseFeed(res.body, res.url) : parseFeed(res.body, res.url),
         fetchUrl,
         etag: res.etag,
         lastModified: res.lastModified,

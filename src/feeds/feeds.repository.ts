@@ -28,11 +28,13 @@ export interface NewFeedItem {
   feedId: string;
   keys: ItemKeys;
   title: string;
-  status: 'seen' | 'pending' | 'skipped';
+  status: 'seen' | 'pending' | 'skipped' | 'failed';
   articleId?: string | null;
   scheduledAt?: Date | null;
   publishedAt: Date | null;
   error?: string | null;
+  /** The read of the feed that listed it (see markSeen); default: the database's now(). */
+  seenAt?: Date;
 }
 
 export type KnownKeys = Pick<FeedItemRow, 'guid' | 'link' | 'content_hash'>;
@@ -154,6 +156,29 @@ export class FeedsRepository {
   }
 
   /**
+   * Stamps the stored items a read of the feed listed (under any of their keys) with that read's time. Every item
+   * of the latest read then carries the same, newest stamp of its feed, which is what retention keeps.
+   */
+  async markSeen(feedId: string, keys: ItemKeys[], at: Date): Promise<void> {
+    const guids = keys.map((k) => k.guid).filter((g): g is string => g !== null);
+    const links = keys.map((k) => k.link).filter((l): l is string => l !== null);
+    const hashes = keys.map((k) => k.hash);
+    if (hashes.length === 0) return;
+    await this.db
+      .updateTable('feed_items')
+      .set({ last_seen_at: at })
+      .where('feed_id', '=', feedId)
+      .where((eb) =>
+        eb.or([
+          eb('content_hash', 'in', hashes),
+          ...(guids.length ? [eb('guid', 'in', guids)] : []),
+          ...(links.length ? [eb('link', 'in', links)] : []),
+        ]),
+      )
+      .execute();
+  }
+
+  /**
    * Records items; an item conflicting with a stored one on ANY key is left out. Returns the ids inserted:
    * for a `pending` item that is the claim (exactly one poller gets it).
    */
@@ -174,6 +199,7 @@ export class FeedsRepository {
           scheduled_at: i.scheduledAt ?? null,
           published_at: i.publishedAt,
           error: i.error ?? null,
+          ...(i.seenAt ? { last_seen_at: i.seenAt } : {}),
         })),
       )
       .onConflict((oc) => oc.doNothing())
@@ -247,11 +273,11 @@ export class FeedsRepository {
   async idempotentPost(key: string): Promise<{ exists: boolean; postId: string | null }> {
     const row = await this.db
       .selectFrom('idempotency_keys')
-      .select('response')
+      .select(['response', 'post_id'])
       .where('key', '=', key)
       .executeTakeFirst();
     if (!row) return { exists: false, postId: null };
-    const id = (row.response as { id?: unknown } | null)?.id;
+    const id = row.post_id ?? (row.response as { id?: unknown } | null)?.id;
     return { exists: true, postId: typeof id === 'string' ? id : null };
   }
 }

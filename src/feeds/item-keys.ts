@@ -54,6 +54,9 @@ const TRACKING = new Set([
   'sr_share',
 ]);
 
+/** Longest link kept, as the API's `url` (articles.dto.ts). */
+export const MAX_URL = 2048;
+
 export function isTrackingParam(name: string): boolean {
   const n = name.toLowerCase();
   return n.startsWith('utm_') || TRACKING.has(n);
@@ -62,10 +65,10 @@ export function isTrackingParam(name: string): boolean {
 /**
  * The link as we store and post it: resolved against `base`, http(s) only, host lower-cased (URL does that),
  * default port dropped, fragment dropped, tracking parameters removed (others kept in their order).
- * Null when it is not an http(s) URL.
+ * Null when it is not an http(s) URL, or longer than any link we would post (the API takes at most MAX_URL).
  */
 export function canonicalUrl(raw: string | null | undefined, base?: string): string | null {
-  if (!raw || !raw.trim()) return null;
+  if (!raw || !raw.trim() || raw.length > MAX_URL) return null;
   let u: URL;
   try {
     u = new URL(raw.trim(), base);
@@ -107,3 +110,6 @@ export function itemKeys(item: { guid: string | null; link: string | null; title
   const guid = item.guid?.trim().slice(0, 2000) || null;
   return { guid, link: item.link, hash: contentHash(item) };
 }
+
+/** The idempotency key of a feed item's post starts with this (postKey): retention keeps those of pending items. */
+export const FEED_ITEM_KEY_PREFIX = 'feed-item:';

@@ -1,6 +1,6 @@
 import { canonicalUrl } from './item-keys';
-import { FeedItem, FeedParseError, MAX_ITEMS, parseDate, ParsedFeed, uniqueTags } from './feed-item';
-import { decodeHtmlEntities, firstImageSrc, htmlToPlain } from './html-text';
+import { FeedItem, FeedParseError, MAX_ITEMS, parseDate, ParsedFeed, plainTitle, uniqueTags } from './feed-item';
+import { decodeHtmlEntities, firstImageSrc } from './html-text';
 
 /** WordPress REST (`/wp-json/wp/v2/posts`, best with `_embed` for images and term names). */
 
@@ -43,7 +43,7 @@ function wpItem(p: Json, base: string): FeedItem {
   return {
     guid: guid || null,
     link: canonicalUrl(typeof p.link === 'string' ? p.link : null, base),
-    title: htmlToPlain(rendered(p.title)),
+    title: plainTitle(rendered(p.title)),
     html,
     imageUrl: canonicalImage(image ?? null, base),
     tags: uniqueTags(tags),

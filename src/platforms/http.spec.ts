@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetchMedia, redact, request, trimBaseUrl } from './http';
+import { fetchMedia, redact, request, secretForms, trimBaseUrl } from './http';
 import * as netGuard from './net-guard';
-import { AmbiguousError, PlatformError } from './platform';
+import { AmbiguousError, PermanentError, PlatformError } from './platform';
 
 describe('redact', () => {
   it('removes bot tokens in paths, Bearer values and listed secrets', () => {
@@ -10,6 +10,54 @@ describe('redact', () => {
     expect(redact(text, ['s3cr3t!'])).toBe(
       'POST https://api.telegram.org/bot[redacted]/sendMessage Authorization: Bearer [redacted] [redacted]',
     );
+  });
+
+  // A secret with every character class that encodings change: space, slash, quote, plus, percent, non-ASCII.
+  const secret = 'pa ss/wo"rd+50%é!';
+  it.each([
+    ['raw', secret],
+    ['percent-encoded (encodeURIComponent)', encodeURIComponent(secret)],
+    ['percent-encoded (RFC 3986, as OAuth 1.0a signs)', encodeURIComponent(secret).replace('!', '%21')],
+    ['form-encoded', new URLSearchParams({ p: secret }).toString().slice(2)],
+    ['JSON-escaped', JSON.stringify(secret).slice(1, -1)],
+    ['JSON-escaped with \\/ (PHP)', JSON.stringify(secret).slice(1, -1).replace('/', '\\/')],
+    ['JSON-escaped as ASCII (\\u00e9)', JSON.stringify(secret).slice(1, -1).replace('é', '\\u00e9')],
+  ])('removes a secret written %s', (_name, form) => {
+    const out = redact(`{"error":"bad password ${form} given","grant":"password=${form}&x=1"}`, [secret]);
+    expect(out).toBe('{"error":"bad password [redacted] given","grant":"password=[redacted]&x=1"}');
+  });
+
+  it('removes the longer of two overlapping secrets whole', () => {
+    expect(redact('key=abcd1234wxyz', ['abcd', 'abcd1234wxyz'])).toBe('key=[redacted]');
+  });
+
+  it('removes HTTP Basic credentials, whatever their case, and leaves the word "basic" in prose', () => {
+    const basic = Buffer.from('client-id:client-secret-value').toString('base64');
+    expect(redact(`Authorization: Basic ${basic}`, [])).toBe('Authorization: Basic [redacted]');
+    expect(redact(`{"authorization":"basic ${basic}"}`, [])).toBe('{"authorization":"basic [redacted]"}');
+    expect(redact('the Basic plan allows 10 posts', [])).toBe('the Basic plan allows 10 posts');
+  });
+
+  it('removes a user and password written into a URL', () => {
+    expect(redact('connect redis://user:hunter2@cache.internal:6379 failed', [])).toBe(
+      'connect redis://[redacted]@cache.internal:6379 failed',
+    );
+    expect(redact('postgres://:only-password@db/crier', [])).toBe('postgres://[redacted]@db/crier');
+  });
+
+  it('keeps working on hostile input: long runs and lone surrogates', () => {
+    const long = `${'a:'.repeat(50_000)}${'//'.repeat(50_000)}`;
+    const started = Date.now();
+    expect(redact(long, ['a:a:a:'])).toContain('[redacted]');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(redact('x \ud800yz1234 y', ['\ud800yz1234'])).toBe('x [redacted] y');
+  });
+});
+
+describe('secretForms', () => {
+  it('ignores secrets too short to redact without false matches', () => {
+    expect(secretForms('abc')).toEqual([]);
+    expect(secretForms('abcd')).toContain('abcd');
   });
 });
 
@@ -47,6 +95,7 @@ describe('request', () => {
       label: 'test call',
       timeoutMs: 1000,
       secrets: ['tok-secret'],
+      allowPrivateAddresses: true,
       ...extra,
     });
 
@@ -76,6 +125,63 @@ describe('request', () => {
   it('bounds the response size', async () => {
     const e = await call('/big', { maxBodyBytes: 100 }).catch((x: unknown) => x);
     expect((e as PlatformError).kind).toBe('transient');
+  });
+
+  describe('address policy (CRIER_PLATFORMS_ALLOW_PRIVATE)', () => {
+    afterEach(() => jest.restoreAllMocks());
+    const refusal = (url: string) =>
+      call('/x', { url, allowPrivateAddresses: undefined, headers: { Authorization: 'Bearer tok-secret' } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    /** Resolves names from `table` only, as a DNS server of the attacker's would. */
+    const fakeDns = (table: Record<string, string[]>) => {
+      const { guardedAgents } = netGuard;
+      jest
+        .spyOn(netGuard, 'guardedAgents')
+        .mockImplementation((allow) =>
+          guardedAgents(allow, undefined, (host) =>
+            Promise.resolve((table[host] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))),
+          ),
+        );
+    };
+
+    it.each([
+      ['a literal loopback', () => `http://127.0.0.1:${port}/bottok-secret/sendMessage`, () => `127.0.0.1:${port}`],
+      ['localhost (resolved)', () => `http://localhost:${port}/x`, () => `localhost:${port}`],
+      ['IPv6 loopback', () => `http://[::1]:${port}/x`, () => `[::1]:${port}`],
+      ['a private network address', () => 'http://10.20.30.40/x', () => '10.20.30.40'],
+      ['cloud metadata (link-local)', () => 'https://169.254.169.254/latest', () => '169.254.169.254'],
+    ])('refuses %s by default: permanent, naming the host, nothing sent', async (_name, url, host) => {
+      const before = hits;
+      const e = await refusal(url());
+      expect(e).toBeInstanceOf(PermanentError);
+      const message = (e as Error).message;
+      expect(message).toBe(
+        `test call: refused to connect to ${host()}: it is or resolves to a loopback, private or link-local ` +
+          'address; set CRIER_PLATFORMS_ALLOW_PRIVATE=true to allow (check apiBaseUrl)',
+      );
+      expect(message).not.toContain('tok-secret');
+      expect(hits).toBe(before);
+    });
+
+    it('refuses a name that resolves to a private address, even when it also has a public one', async () => {
+      fakeDns({ 'api.attacker.test': ['93.184.215.14', '127.0.0.1'] });
+      const before = hits;
+      const e = await refusal(`http://api.attacker.test:${port}/x`);
+      expect(e).toBeInstanceOf(PermanentError);
+      expect((e as Error).message).toContain(`refused to connect to api.attacker.test:${port}`);
+      expect(hits).toBe(before);
+    });
+
+    it('connects to the address it checked, when private addresses are allowed', async () => {
+      // `pinned.test` exists only in this fake DNS: reaching the server proves the socket used the checked answer.
+      fakeDns({ 'pinned.test': ['127.0.0.1'] });
+      const before = hits;
+      const res = await call('/x', { url: `http://pinned.test:${port}/x`, allowPrivateAddresses: true });
+      expect(res.status).toBe(503);
+      expect(hits).toBe(before + 1);
+    });
   });
 
   describe('fence (the claim check before the irreversible call)', () => {

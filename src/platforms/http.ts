@@ -1,6 +1,5 @@
 import axios, { AxiosRequestConfig } from 'axios';
 import http from 'node:http';
-import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { guardedAgents, isPrivateAddressError, privateAddressMessage } from './net-guard';
 import { PermanentError, PlatformError, ReauthError, TransientError } from './platform';
@@ -49,15 +48,67 @@ export interface HttpCall {
    */
   fence?: () => Promise<void>;
   maxBodyBytes?: number;
+  /**
+   * Pass `ctx.allowPrivateApiAddresses` (CRIER_PLATFORMS_ALLOW_PRIVATE). Default false: a host that is, or resolves
+   * to, a loopback, private or link-local address (net-guard.ts) is refused before any byte is sent, so an account
+   * pointed at an internal service cannot hand it the account's credentials (PermanentError naming the host).
+   */
+  allowPrivateAddresses?: boolean;
 }
 
 const DEFAULT_MAX_BODY = 5 * 1024 * 1024;
 
-/** Removes every secret and any `/bot<token>` path segment or Bearer value from a text. */
+/**
+ * Removes every secret, in each form a request or an echoing error body carries it (see `secretForms`), and any
+ * `/bot<token>` path segment, Bearer or Basic value and `user:password@` of a URL from a text.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/\/bot[^/\s]+/g, '/bot[redacted]').replace(/(Bearer\s+)\S+/gi, '$1[redacted]');
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  let out = text
+    .replace(/\/bot[^/\s]+/g, '/bot[redacted]')
+    .replace(/(Bearer\s+)\S+/gi, '$1[redacted]')
+    .replace(/(Basic\s+)([A-Za-z0-9+/]+={0,2})/gi, (m, scheme: string, value: string) =>
+      isBasicCredentials(value) ? `${scheme}[redacted]` : m,
+    )
+    // Anchored on `//` and stopped by `/`, `@` or a space: linear on any input.
+    .replace(/\/\/[^\s/@:]*:[^\s/@]*@/g, '//[redacted]@');
+  // Longest first, so a secret that contains another is removed whole.
+  const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  for (const f of forms) out = out.split(f).join('[redacted]');
   return out;
+}
+
+/** `user:password` in base64, as HTTP Basic sends it; plain words after "basic" (decoded without a colon) stay. */
+function isBasicCredentials(value: string): boolean {
+  return Buffer.from(value, 'base64').toString('latin1').includes(':');
+}
+
+/**
+ * A secret as it appears raw, percent-encoded (a query, an OAuth 1.0a header: `encodeURIComponent` and its RFC 3986
+ * variant), form-encoded (spaces as `+`) and JSON-escaped (also with `\/` and `\uXXXX`, as PHP writes it). Shorter
+ * than 4 characters is no secret worth a false match.
+ */
+export function secretForms(secret: string): string[] {
+  if (typeof secret !== 'string' || secret.length < 4) return [];
+  const uri = percentEncoded(secret);
+  const json = JSON.stringify(secret).slice(1, -1);
+  return [
+    secret,
+    uri,
+    uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    json,
+    json.replace(/\//g, '\\/'),
+    json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  ];
+}
+
+/** `encodeURIComponent`, total: a lone surrogate (which it refuses) leaves the text as it is. */
+function percentEncoded(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Strips trailing slashes so `${base}/api/...` never has a double slash. */
@@ -65,8 +116,12 @@ export function trimBaseUrl(url: string): string {
   return url.trim().replace(/\/+$/, '');
 }
 
-/** Agents that remember whether a connection (TLS included) was established: the line between sent and not. */
-function trackingAgents(state: { connected: boolean }) {
+/**
+ * Agents that check every address they connect to (net-guard.ts: the address actually connected to, so a DNS answer
+ * that changes between check and connect cannot slip through) and remember whether a connection (TLS included) was
+ * established: the line between sent and not.
+ */
+function trackingAgents(state: { connected: boolean }, allowPrivateAddresses: boolean | undefined) {
   const track = <A extends http.Agent>(agent: A, event: string): A => {
     const create = agent.createConnection.bind(agent);
     agent.createConnection = (opts, cb) => {
@@ -76,10 +131,8 @@ function trackingAgents(state: { connected: boolean }) {
     };
     return agent;
   };
-  return {
-    httpAgent: track(new http.Agent({ keepAlive: false }), 'connect'),
-    httpsAgent: track(new https.Agent({ keepAlive: false }), 'secureConnect'),
-  };
+  const { httpAgent, httpsAgent } = guardedAgents(allowPrivateAddresses);
+  return { httpAgent: track(httpAgent, 'connect'), httpsAgent: track(httpsAgent, 'secureConnect') };
 }
 
 function errorCode(e: unknown): string {
@@ -114,13 +167,16 @@ export async function request(call: HttpCall): Promise<HttpResponse> {
     maxBodyLength: Infinity,
     // axios's own timeout is socket inactivity once connected; the signal bounds the whole call, connect included.
     signal: AbortSignal.timeout(call.timeoutMs),
-    ...trackingAgents(state),
+    ...trackingAgents(state, call.allowPrivateAddresses),
+    // A proxy would be checked instead of the platform's host (net-guard.ts), so none is used.
+    proxy: false,
   };
   try {
     const res = await axios.request<string>(config);
     const text = typeof res.data === 'string' ? res.data : '';
     return { status: res.status, headers: flattenHeaders(res.headers), text, json: parseJson(text) };
   } catch (e) {
+    if (isPrivateAddressError(e)) throw new PermanentError(redact(refusedHostMessage(call), call.secrets));
     const code = tooLarge(e) ? 'RESPONSE_TOO_LARGE' : errorCode(e);
     if (code === 'ERR_INVALID_URL') throw new ReauthError(`${call.label}: invalid URL (check apiBaseUrl)`);
     // An oversized answer still means the request arrived: same path as any failure after sending.
@@ -130,6 +186,20 @@ export async function request(call: HttpCall): Promise<HttpResponse> {
     if (!failure.sent) throw new TransientError(message);
     throw call.onSent ? call.onSent(failure, message) : new TransientError(message);
   }
+}
+
+/** Names the host (never the URL: Telegram's holds the token) and the setting that allows it. */
+function refusedHostMessage(call: HttpCall): string {
+  let host = 'the host';
+  try {
+    host = new URL(call.url).host;
+  } catch {
+    // request() refuses only after parsing the URL; kept total all the same.
+  }
+  return (
+    `${call.label}: refused to connect to ${host}: it is or resolves to a loopback, private or link-local address; ` +
+    'set CRIER_PLATFORMS_ALLOW_PRIVATE=true to allow (check apiBaseUrl)'
+  );
 }
 
 function tooLarge(e: unknown): boolean {

@@ -138,9 +138,17 @@ export interface AdapterContext {
    * Whether media downloads (article images and videos, URLs from users and feeds) may reach non-public addresses
    * (CRIER_FEEDS_ALLOW_PRIVATE). Default false: a host that is, or resolves to, a loopback, private, link-local,
    * unique-local, CGNAT, multicast, unspecified or reserved address, IPv4 or IPv6 (IPv4-mapped IPv6 included), is
-   * refused on every hop, redirects included (net-guard.ts). Calls to the platform's own API are not affected.
+   * refused on every hop, redirects included (net-guard.ts). Calls to the platform's own API follow
+   * `allowPrivateApiAddresses` instead.
    */
   allowPrivateAddresses?: boolean;
+  /**
+   * Whether calls to the platform's own API (the account's `apiBaseUrl`) may reach non-public addresses
+   * (CRIER_PLATFORMS_ALLOW_PRIVATE): pass it as `HttpCall.allowPrivateAddresses` on every request. Default false: the
+   * same rule as above, checked on the address actually connected to, so an account pointed at a loopback or internal
+   * host is refused with a PermanentError naming the host and nothing (no credential) is sent.
+   */
+  allowPrivateApiAddresses?: boolean;
   /**
    * Single-flight credential refresh for rotating tokens (X OAuth 2.0, Minds). Call it with the credentials the
    * adapter was given (`stale`) and a function that performs the refresh. Across every process, at most one

@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { createWriteStream, openAsBlob } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -49,6 +49,9 @@ export interface VideoAdapterOptions {
   /** Where videos are staged (a large volume in production); default the OS temp dir. */
   tempDir?: string;
 }
+
+/** Every staged video lives in a directory of its own named so (removeOrphanedVideos finds them by it). */
+const TEMP_PREFIX = 'crier-video-';
 
 /** The slowest transfer we still wait for (1 MiB/s): time budgets grow with the bytes instead of a fixed multiple. */
 export const MIN_TRANSFER_BYTES_PER_SECOND = 1024 * 1024;
@@ -179,7 +182,7 @@ export async function downloadVideo(url: string, opts: VideoDownloadOptions): Pr
       throw new PermanentError(`${what}: unsupported type ${contentType || '(none)'}${allowed}`);
     }
 
-    dir = await mkdtemp(path.join(opts.tempDir ?? os.tmpdir(), 'crier-video-'));
+    dir = await mkdtemp(path.join(opts.tempDir ?? os.tmpdir(), TEMP_PREFIX));
     const file = path.join(dir, filenameFor(contentType));
     let size = 0;
     const counter = new Transform({
@@ -243,4 +246,33 @@ export async function withDownloadedVideo<T>(
  */
 export function videoBlob(video: DownloadedVideo): Promise<Blob> {
   return openAsBlob(video.path, { type: video.contentType });
+}
+
+/**
+ * Removes staged video directories last touched before `before`: a process that died while downloading or
+ * uploading (SIGKILL, power loss) never ran its cleanup. Only our own directories (named TEMP_PREFIX, real
+ * directories, not links) are touched. Returns how many were removed.
+ */
+export async function removeOrphanedVideos(before: Date, tempDir: string = os.tmpdir()): Promise<number> {
+  const names = (await readdir(tempDir).catch(() => [] as string[])).filter((n) => n.startsWith(TEMP_PREFIX));
+  let removed = 0;
+  for (const name of names) {
+    const dir = path.join(tempDir, name);
+    if (!(await lastTouched(dir).then((t) => t !== null && t < before.getTime()))) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** The newest mtime of a staging directory and its files (the file's grows while it is written); null if not ours. */
+async function lastTouched(dir: string): Promise<number | null> {
+  const stat = await lstat(dir).catch(() => null);
+  if (!stat?.isDirectory()) return null;
+  let newest = stat.mtimeMs;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const file = await lstat(path.join(dir, name)).catch(() => null);
+    if (file) newest = Math.max(newest, file.mtimeMs);
+  }
+  return newest;
 }

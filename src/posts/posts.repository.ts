@@ -286,11 +286,11 @@ export class PostsRepository {
     return this.db.selectFrom('idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
   }
 
-  /** Reserves a key inside the creating transaction; false when another request holds it. */
-  async reserveIdempotencyKey(tx: Executor, key: string, requestHash: string): Promise<boolean> {
+  /** Reserves a key inside the transaction that makes `postId`; false when another request holds it. */
+  async reserveIdempotencyKey(tx: Executor, key: string, requestHash: string, postId: string): Promise<boolean> {
     const r = await tx
       .insertInto('idempotency_keys')
-      .values({ key, request_hash: requestHash })
+      .values({ key, request_hash: requestHash, post_id: postId })
       .onConflict((oc) => oc.column('key').doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;

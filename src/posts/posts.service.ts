@@ -54,6 +54,12 @@ export interface PostView {
   deliveries: DeliveryView[];
 }
 
+/**
+ * A key reserved this long ago whose response is still missing was abandoned by its process: far longer than the
+ * few statements between reserving it and saving the response take, even on a slow database (POOL_SETTINGS).
+ */
+const IN_PROGRESS_STALE_MS = 60_000;
+
 /** Creating, listing, moving and cancelling posts. Rows are written first; jobs follow (the sweep mends gaps). */
 @Injectable()
 export class PostsService {
@@ -92,9 +98,8 @@ export class PostsService {
     };
     const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
     const created = await this.repo.transaction(async (tx) => {
-      if (idempotencyKey !== undefined && !(await this.repo.reserveIdempotencyKey(tx, idempotencyKey, requestHash))) {
-        return null;
-      }
+      const key = idempotencyKey;
+      if (key !== undefined && !(await this.repo.reserveIdempotencyKey(tx, key, requestHash, post.id))) return null;
       await this.repo.insertPost(post, deliveries, tx);
       return true;
     });
@@ -293,15 +298,29 @@ export class PostsService {
     };
   }
 
+  /**
+   * The first response under a key. A key whose response was never saved is in progress, unless it is older than
+   * IN_PROGRESS_STALE_MS: then the process that took it died between making the post (same transaction as the
+   * key) and saving the response, and this request finishes the job from the post: saves the response, hands the
+   * deliveries over and answers 201 with it. The post is never made twice.
+   */
   private async replay(key: string, requestHash: string): Promise<{ status: number; body: PostView }> {
     const stored = await this.repo.findIdempotencyKey(key);
-    if (!stored || stored.response === null || stored.status_code === null) {
-      throw new Conflict('a request with this Idempotency-Key is still being processed');
-    }
-    if (stored.request_hash !== requestHash) {
+    if (stored && stored.request_hash !== requestHash) {
       throw new Unprocessable('this Idempotency-Key was already used with a different request body');
     }
-    return { status: stored.status_code, body: stored.response as PostView };
+    if (stored && stored.response !== null && stored.status_code !== null) {
+      return { status: stored.status_code, body: stored.response as PostView };
+    }
+    const abandoned = stored && Date.now() - new Date(stored.created_at).getTime() >= IN_PROGRESS_STALE_MS;
+    // A key from before migration 0009 has no post id: it stays until retention deletes it.
+    const post = abandoned && stored.post_id ? await this.repo.findPost(stored.post_id) : undefined;
+    if (!post) throw new Conflict('a request with this Idempotency-Key is still being processed');
+    this.log.warn(`finishing post ${post.id}: the request that made it stopped before answering`);
+    const body = await this.get(post.id);
+    await this.repo.transaction((tx) => this.repo.saveIdempotentResponse(tx, key, 201, body));
+    await this.enqueue(body.deliveries.filter((d) => d.status === 'scheduled'));
+    return { status: 201, body };
   }
 
   /**

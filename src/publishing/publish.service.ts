@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
+import { UndecryptableCredentials } from '../accounts/credential-cipher';
 import { CredentialRefreshService } from '../accounts/credential-refresh.service';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { unavailableDependency } from '../common/errors';
@@ -118,7 +119,13 @@ export class PublishService {
     if (capped) return capped;
 
     const adapter = getAdapter(d.platform as PlatformId);
-    const ref = this.accounts.accountRef(account);
+    let ref: AccountRef;
+    try {
+      ref = this.accounts.accountRef(account);
+    } catch (e) {
+      if (!(e instanceof UndecryptableCredentials)) throw e;
+      return this.unreadableCredentials(d, e.message);
+    }
     const budgets = resolveBudgets(adapter, ref);
     const units = d.parts && d.parts.length > 1 ? d.parts.length - (d.thread_remote_ids?.length ?? 0) : 1;
     const claim = await this.states.claim(d, { budgets, units }, this.leaseMs);
@@ -135,6 +142,7 @@ export class PublishService {
       timeoutMs: this.config.httpTimeoutMs,
       refreshCredentials: this.refresher.forAccount(account.id),
       allowPrivateAddresses: this.config.feedsAllowPrivate,
+      allowPrivateApiAddresses: this.config.platformsAllowPrivate,
     };
     const p: Publishing = {
       articleId,
@@ -161,6 +169,22 @@ export class PublishService {
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /**
+   * No key of this process opens the account's credentials (a lost key, or one not given as
+   * CRIER_SECRET_KEY_PREVIOUS): held like an account the platform refused (the account reauth_required first, then
+   * every not-started delivery of it held with the reason), rather than a job that fails and comes back for ever.
+   */
+  private async unreadableCredentials(d: DeliveryRow, reason: string): Promise<JobOutcome> {
+    const accountId = d.account_id as string;
+    if (await this.accountsRepo.markReauthRequired(accountId, reason)) {
+      this.log.warn(`account ${accountId}: stored credentials cannot be decrypted; its pending deliveries are held`);
+    }
+    const error = `account needs re-authentication: ${reason}`;
+    await this.states.apply('hold', { accountId }, { set: () => ({ error }), ownJob: d.id });
+    this.metrics.held.inc({ platform: d.platform });
+    return failed(`held: ${error}`);
   }
 
   /** When the claim of a `publishing` row runs out (rows claimed before leases existed: by their age). */

@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { LeasesRepository } from '../database/leases.repository';
 import { DeliveryStateService } from '../posts/delivery-state.service';
 import { QueueService } from '../queue/queue.service';
+import { RetentionService } from '../retention/retention.service';
 import { BudgetsRepository } from './budgets.repository';
 
 const PAGE = 500;
@@ -29,6 +30,7 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
     private readonly leases: LeasesRepository,
     private readonly budgets: BudgetsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly retention: RetentionService,
   ) {}
 
   onModuleInit(): void {
@@ -59,6 +61,8 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
 
   /** Returns how many jobs were restored. */
   async sweepOnce(): Promise<number> {
+    // Staged videos are on this process's disk: every process clears its own, lease or not.
+    await this.retention.pruneFiles(new Date()).catch((e: Error) => this.log.warn(`retention failed: ${e.message}`));
     const leaseMs = Math.max(30_000, this.config.sweepSeconds * 2000);
     const lease = await this.leases.hold(LEASE, leaseMs);
     if (!lease) return 0;
@@ -76,6 +80,8 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
       // One page a sweep: rows with a job already are skipped, the next sweep takes the next ones.
       restored += await this.restore(await this.states.expiredClaims(now, PAGE), 'lease expired');
       await this.budgets.prune(new Date(now.getTime() - SPEND_RETENTION_MS));
+      // Last, and on its own: a failed prune must not cost the restores above (the next sweep prunes again).
+      await this.retention.pruneRows(now).catch((e: Error) => this.log.warn(`retention failed: ${e.message}`));
       return restored;
     } finally {
       await lease.release().catch(() => undefined);

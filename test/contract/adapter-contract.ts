@@ -190,6 +190,19 @@ export function runAdapterContract(h: AdapterHarness): void {
         expectNoSecret(e, dead);
       });
 
+      it('refuses an API host on a private address unless allowed: permanent, naming the host, nothing sent', async () => {
+        // The fake listens on 127.0.0.1; without CRIER_PLATFORMS_ALLOW_PRIVATE no credential may go there.
+        const closed = ctx(undefined, { allowPrivateApiAddresses: false });
+        const host = new URL(fake.server.baseUrl).host;
+        const e = await caught(() => adapter.publish(request(), account, closed));
+        expectKind(e, 'permanent');
+        expect(e.message).toContain(`refused to connect to ${host}`);
+        expectNoSecret(e, account);
+        const verified = await adapter.verify(account, closed);
+        expect(verified).toMatchObject({ ok: false, reason: expect.stringContaining(`refused to connect to ${host}`) });
+        expect(fake.server.requests).toEqual([]);
+      });
+
       it(`treats a lost answer to an accepted post as ${h.lostAnswerKind}`, async () => {
         fake.server.failNext(h.publishKey, { drop: true });
         const req = request();

@@ -26,11 +26,12 @@ export const PNG_1X1 = Buffer.from(
 export const ARTICLE_URL = 'https://news.example/2024/05/crier-launch?ref=feed';
 
 /**
- * Context of an adapter call in these tests. The fakes and media hosts listen on 127.0.0.1, so media downloads
- * must be allowed to reach a private address (refused by default, net-guard.ts; its own tests cover the refusal).
+ * Context of an adapter call in these tests. The fakes and media hosts listen on 127.0.0.1, so API calls and media
+ * downloads must be allowed to reach a private address (refused by default, net-guard.ts; http.spec.ts and its own
+ * tests cover the refusal).
  */
 export function ctx(timeoutMs = 3000, more: Partial<AdapterContext> = {}): AdapterContext {
-  return { timeoutMs, allowPrivateAddresses: true, ...more };
+  return { timeoutMs, allowPrivateAddresses: true, allowPrivateApiAddresses: true, ...more };
 }
 
 export const CTX: AdapterContext = ctx();

@@ -9,7 +9,7 @@ import { waitFor } from '../support/wait';
 
 jest.setTimeout(90_000);
 
-const MAIN = path.resolve(__dirname, '../../dist/main.js');
+const MAIN = path.resolve(process.env.CRIER_TEST_DIST ?? path.resolve(__dirname, '../../dist'), 'main.js');
 
 /** Runs dist/main.js with exactly `env`; resolves with its exit code and output, or leaves it running. */
 function run(env: Record<string, string>) {

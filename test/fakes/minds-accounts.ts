@@ -66,7 +66,8 @@ export class MemoryCredentialStore {
   }
 
   context(timeoutMs = 3000): AdapterContext {
-    return { timeoutMs, refreshCredentials: this.refreshCredentials };
+    // The fake listens on 127.0.0.1, refused by default (CRIER_PLATFORMS_ALLOW_PRIVATE).
+    return { timeoutMs, refreshCredentials: this.refreshCredentials, allowPrivateApiAddresses: true };
   }
 }
 

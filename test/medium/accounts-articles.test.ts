@@ -51,7 +51,7 @@ describe('AccountsRepository and ArticlesRepository (medium)', () => {
       expect(j).not.toContain(secret);
       expect(j).not.toContain(Buffer.from(secret).toString('base64'));
       expect(j).not.toContain(Buffer.from(secret).toString('base64url'));
-      expect(enc).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      expect(enc).toMatch(/^v2\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
 
       const found = await accounts.find(row.id);
       expect(found).toMatchObject({

@@ -44,8 +44,9 @@ export function uniquePrefix(tag: string): string {
   return `m-${tag}-${randomBytes(5).toString('hex')}`;
 }
 
+/** The fakes listen on 127.0.0.1: platform API calls may reach private addresses here (refused by default). */
 export function mediumConfig(prefix: string, env: Record<string, string> = {}): AppConfig {
-  return loadConfig({ CRIER_QUEUE_PREFIX: prefix, REDIS_URL, ...env });
+  return loadConfig({ CRIER_QUEUE_PREFIX: prefix, REDIS_URL, CRIER_PLATFORMS_ALLOW_PRIVATE: 'true', ...env });
 }
 
 export function mediumRedis(name = 'crier-medium-test'): Redis {

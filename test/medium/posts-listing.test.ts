@@ -178,8 +178,8 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
   describe('idempotency keys', () => {
     it('a second reserve of the same key is refused, and the saved response reads back', async () => {
       const key = `k-${randomUUID()}`;
-      expect(await posts.reserveIdempotencyKey(m.db, key, 'hash-a')).toBe(true);
-      expect(await posts.reserveIdempotencyKey(m.db, key, 'hash-b')).toBe(false);
+      expect(await posts.reserveIdempotencyKey(m.db, key, 'hash-a', randomUUID())).toBe(true);
+      expect(await posts.reserveIdempotencyKey(m.db, key, 'hash-b', randomUUID())).toBe(false);
       expect(await posts.findIdempotencyKey(key)).toMatchObject({
         key,
         request_hash: 'hash-a',
@@ -200,7 +200,7 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
     it('two concurrent transactions reserving one key: exactly one gets it', async () => {
       const key = `k-${randomUUID()}`;
       const results = await Promise.all(
-        ['h1', 'h2'].map((h) => posts.transaction((tx) => posts.reserveIdempotencyKey(tx, key, h))),
+        ['h1', 'h2'].map((h) => posts.transaction((tx) => posts.reserveIdempotencyKey(tx, key, h, randomUUID()))),
       );
       expect([...results].sort()).toEqual([false, true]);
       const winner = results[0] ? 'h1' : 'h2';
@@ -211,12 +211,12 @@ describe('PostsRepository: listing, attempts, idempotency (medium)', () => {
       const key = `k-${randomUUID()}`;
       await expect(
         posts.transaction(async (tx) => {
-          expect(await posts.reserveIdempotencyKey(tx, key, 'h')).toBe(true);
+          expect(await posts.reserveIdempotencyKey(tx, key, 'h', randomUUID())).toBe(true);
           throw new Error('insert failed');
         }),
       ).rejects.toThrow('insert failed');
       expect(await posts.findIdempotencyKey(key)).toBeUndefined();
-      expect(await posts.reserveIdempotencyKey(m.db, key, 'h')).toBe(true);
+      expect(await posts.reserveIdempotencyKey(m.db, key, 'h', randomUUID())).toBe(true);
     });
   });
 });

@@ -12,6 +12,8 @@ import { BudgetsRepository } from '../../src/publishing/budgets.repository';
 import { SweepService } from '../../src/publishing/sweep.service';
 import { publishJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
+import { RetentionRepository } from '../../src/retention/retention.repository';
+import { RetentionService } from '../../src/retention/retention.service';
 import {
   deletePrefixKeys,
   insertAccount,
@@ -60,7 +62,15 @@ describe('SweepService.sweepOnce (medium)', () => {
     config = mediumConfig(prefix, { CRIER_SWEEP_SECONDS: '1' });
     queues = new QueueService(config, redis);
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
-    sweep = new SweepService(states, queues, new LeasesRepository(m.db), new BudgetsRepository(m.db), config);
+    const retention = new RetentionService(new RetentionRepository(m.db), config);
+    sweep = new SweepService(
+      states,
+      queues,
+      new LeasesRepository(m.db),
+      new BudgetsRepository(m.db),
+      config,
+      retention,
+    );
   });
 
   afterEach(async () => {
@@ -173,7 +183,9 @@ describe('SweepService.sweepOnce (medium)', () => {
 
   it('two sweeps at once: one restores, the other skips', async () => {
     await insertPostWith(posts, seconds(-60), [{ account: tg }, { account: masto }]);
-    const twin = new SweepService(states, queues, new LeasesRepository(m.db), new BudgetsRepository(m.db), config);
+    const leases = new LeasesRepository(m.db);
+    const retention = new RetentionService(new RetentionRepository(m.db), config);
+    const twin = new SweepService(states, queues, leases, new BudgetsRepository(m.db), config, retention);
     const [a, b] = await Promise.all([sweep.sweepOnce(), twin.sweepOnce()]);
     expect([a, b].sort()).toEqual([0, 2]);
     expect(await totalJobs()).toBe(2);

@@ -40,6 +40,8 @@ export const TEST_ENV: Record<string, string> = {
   CRIER_HTTP_TIMEOUT_MS: '1500',
   CRIER_MAX_ATTEMPTS: '3',
   CRIER_LOG_LEVEL: 'debug',
+  // Every fake platform listens on 127.0.0.1, which Crier refuses by default (account-host.e2e.test.ts covers that).
+  CRIER_PLATFORMS_ALLOW_PRIVATE: 'true',
 };
 
 /** The built Crier (dist/main.js) as a child process, exactly as a publisher runs it; output is captured. */
@@ -57,20 +59,7 @@ export class CrierProcess {
   static async start(opts: CrierOptions): Promise<CrierProcess> {
     const port = await freePort();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'crier-e2e-'));
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      CRIER_ROLE: opts.role ?? 'all',
-      DATABASE_URL: opts.databaseUrl,
-      CRIER_QUEUE_PREFIX: opts.queuePrefix,
-      CRIER_API_TOKEN: opts.apiToken,
-      CRIER_SECRET_KEY: opts.secretKey,
-      CRIER_DATA_DIR: dataDir,
-      ...TEST_ENV,
-      ...(opts.env ?? {}),
-    };
+    const env = crierEnv(opts, port, dataDir);
     const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new CrierProcess(child, `http://127.0.0.1:${port}`, opts, dataDir);
     child.stdout?.on('data', (b: Buffer) => (proc.output += b.toString()));
@@ -125,6 +114,55 @@ export class CrierProcess {
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');
     await this.exited;
+  }
+}
+
+function crierEnv(opts: CrierOptions, port: number, dataDir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CRIER_ROLE: opts.role ?? 'all',
+    DATABASE_URL: opts.databaseUrl,
+    CRIER_QUEUE_PREFIX: opts.queuePrefix,
+    CRIER_API_TOKEN: opts.apiToken,
+    CRIER_SECRET_KEY: opts.secretKey,
+    CRIER_DATA_DIR: dataDir,
+    ...TEST_ENV,
+    ...(opts.env ?? {}),
+  };
+}
+
+/**
+ * The built Crier run to its exit: a one-off command (`args`, e.g. `['rekey']`), or a start that must be refused.
+ * Killed (and the promise rejected) after `timeoutMs`; answers the exit code and everything it printed.
+ */
+export async function runCrierToExit(
+  opts: CrierOptions,
+  args: string[] = [],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'crier-e2e-'));
+  const env = crierEnv(opts, await freePort(), dataDir);
+  const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`crier ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${output}`));
+      }, timeoutMs);
+      // 'close', not 'exit': the output is complete only once the pipes are closed.
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      });
+    });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -141,6 +141,11 @@ export class FeedServer {
     );
   }
 
+  /** An answer of raw bytes (charset tests need bytes that no JavaScript string carries). */
+  rawBytes(path: string, body: Buffer, contentType: string): string {
+    return this.special(path, (_q, res) => res.writeHead(200, { 'Content-Type': contentType }).end(body));
+  }
+
   hits(path: string): number {
     return this.requests.filter((r) => r.path === path).length;
   }

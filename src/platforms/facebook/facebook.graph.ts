@@ -16,6 +16,8 @@ export class GraphApi {
     readonly pageId: string,
     private readonly timeoutMs: number,
     readonly secrets: readonly string[],
+    /** `ctx.allowPrivateApiAddresses` (see HttpCall.allowPrivateAddresses). */
+    private readonly allowPrivateAddresses = false,
   ) {}
 
   /** Builds the session from the account; a missing or malformed setting is an account problem (rule 2). */
@@ -27,7 +29,7 @@ export class GraphApi {
     const version = (account.settings.graphVersion?.trim() || DEFAULT_GRAPH_VERSION).replace(/^\/+|\/+$/g, '');
     if (!/^v\d+\.\d+$/.test(version)) throw new ReauthError('facebook: graphVersion must look like v27.0');
     const root = `${baseUrl(account, 'facebook', DEFAULT_BASE)}/${version}`;
-    return new GraphApi(root, token, pageId, ctx.timeoutMs, secretsOf(account));
+    return new GraphApi(root, token, pageId, ctx.timeoutMs, secretsOf(account), ctx.allowPrivateApiAddresses);
   }
 
   /** GET with the token as the `access_token` query parameter. */
@@ -63,6 +65,7 @@ export class GraphApi {
       url,
       label: `facebook ${ctx.phase}`,
       timeoutMs: this.timeoutMs,
+      allowPrivateAddresses: this.allowPrivateAddresses,
       headers: body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : undefined,
       body: body?.toString(),
       secrets: this.secrets,

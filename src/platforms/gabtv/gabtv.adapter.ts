@@ -151,7 +151,7 @@ export class GabTvAdapter implements PlatformAdapter {
   ): Promise<string> {
     const token = account.credentials.accessToken;
     const timeoutMs = transferTimeoutMs(ctx.timeoutMs, video.size);
-    const uploader = new MastodonApi(api.base, token, timeoutMs, api.secrets, 'gabtv');
+    const uploader = new MastodonApi(api.base, token, timeoutMs, api.secrets, 'gabtv', api.allowPrivateAddresses);
     const form = new FormData();
     form.append('file', await videoBlob(video), video.filename);
     // A lost answer here leaves at most an orphaned upload: transient (rule 4), the request() default.

@@ -43,6 +43,8 @@ class GettrApi {
     private readonly token: string,
     private readonly timeoutMs: number,
     readonly secrets: readonly string[],
+    /** `ctx.allowPrivateApiAddresses` (see HttpCall.allowPrivateAddresses). */
+    private readonly allowPrivateAddresses = false,
   ) {}
 
   /** `fence`: the claim fence (`claimFence(ctx)`) on the post create, awaited right before the request is sent. */
@@ -58,6 +60,7 @@ class GettrApi {
       url: this.base + path,
       label: `gettr ${phase}`,
       timeoutMs: this.timeoutMs,
+      allowPrivateAddresses: this.allowPrivateAddresses,
       headers: {
         ...gettrHeaders(this.uid, this.token),
         ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
@@ -170,6 +173,7 @@ export class GettrAdapter implements PlatformAdapter {
   private session(account: AccountRef, ctx: AdapterContext): GettrApi {
     const uid = gettrUid(credential(account, 'username', 'gettr'));
     const token = credential(account, 'token', 'gettr');
-    return new GettrApi(baseUrl(account, 'gettr', DEFAULT_BASE), uid, token, ctx.timeoutMs, secretsOf(account));
+    const base = baseUrl(account, 'gettr', DEFAULT_BASE);
+    return new GettrApi(base, uid, token, ctx.timeoutMs, secretsOf(account), ctx.allowPrivateApiAddresses);
   }
 }

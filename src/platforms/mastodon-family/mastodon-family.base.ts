@@ -50,6 +50,8 @@ export class MastodonApi {
     private readonly timeoutMs: number,
     readonly secrets: readonly string[],
     private readonly platform: string,
+    /** `ctx.allowPrivateApiAddresses` (see HttpCall.allowPrivateAddresses). */
+    readonly allowPrivateAddresses = false,
   ) {}
 
   send(
@@ -72,6 +74,7 @@ export class MastodonApi {
       url: this.base + path,
       label: `${this.platform} ${opts.phase}`,
       timeoutMs: this.timeoutMs,
+      allowPrivateAddresses: this.allowPrivateAddresses,
       headers,
       body: opts.json ?? opts.form,
       secrets: this.secrets,
@@ -175,7 +178,7 @@ export abstract class MastodonFamilyAdapter implements PlatformAdapter {
   protected session(account: AccountRef, ctx: AdapterContext): MastodonApi {
     const token = credential(account, 'accessToken', this.id);
     const base = baseUrl(account, this.id, this.flavour.defaultBaseUrl);
-    return new MastodonApi(base, token, ctx.timeoutMs, secretsOf(account), this.id);
+    return new MastodonApi(base, token, ctx.timeoutMs, secretsOf(account), this.id, ctx.allowPrivateApiAddresses);
   }
 
   async publish(req: PublishRequest, account: AccountRef, ctx: AdapterContext): Promise<PublishResult> {

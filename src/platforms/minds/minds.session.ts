@@ -98,6 +98,7 @@ export class MindsSession {
       url: this.base + path,
       label: `minds ${opts.label}`,
       timeoutMs: this.ctx.timeoutMs,
+      allowPrivateAddresses: this.ctx.allowPrivateApiAddresses,
       headers,
       body: opts.json ?? opts.form,
       secrets: this.secrets,
@@ -146,7 +147,11 @@ export class MindsSession {
 
   /** Refresh grant when there is a refresh token (and the password is not to be proven), else the password. */
   private async obtain(current: Record<string, string>, forcePassword: boolean): Promise<TokenGrant> {
-    const opts = { timeoutMs: this.ctx.timeoutMs, secrets: this.secrets };
+    const opts = {
+      timeoutMs: this.ctx.timeoutMs,
+      secrets: this.secrets,
+      allowPrivateAddresses: this.ctx.allowPrivateApiAddresses,
+    };
     if (current.refreshToken && !forcePassword) {
       try {
         return await requestToken(

@@ -41,7 +41,7 @@ export type GrantParams =
 export async function requestToken(
   base: string,
   params: GrantParams,
-  opts: { timeoutMs: number; secrets: readonly string[] },
+  opts: { timeoutMs: number; secrets: readonly string[]; allowPrivateAddresses?: boolean },
 ): Promise<TokenGrant> {
   const label = `minds sign-in (${params.grant_type === 'password' ? 'password' : 'refresh token'})`;
   // Form encoding is what RFC 6749 specifies and what PHP parses natively (the engine also accepts JSON).
@@ -51,6 +51,7 @@ export async function requestToken(
     url: base + TOKEN_PATH,
     label,
     timeoutMs: opts.timeoutMs,
+    allowPrivateAddresses: opts.allowPrivateAddresses,
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: form.toString(),
     secrets: opts.secrets,

@@ -113,6 +113,7 @@ export class RumbleAdapter implements PlatformAdapter {
         method: 'POST',
         url: s.base + UPLOAD_PATH,
         label: 'rumble upload',
+        allowPrivateAddresses: ctx.allowPrivateApiAddresses,
         // The bytes at the slowest accepted rate, plus the usual wait for the answer.
         timeoutMs: transferTimeoutMs(ctx.timeoutMs, file.size),
         body: form,
@@ -141,6 +142,7 @@ export class RumbleAdapter implements PlatformAdapter {
         url: s.base + UPLOAD_PATH,
         label: 'rumble verify',
         timeoutMs: ctx.timeoutMs,
+        allowPrivateAddresses: ctx.allowPrivateApiAddresses,
         body: form,
         secrets: s.secrets,
       });

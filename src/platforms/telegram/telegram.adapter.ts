@@ -35,6 +35,8 @@ class BotApi {
     private readonly token: string,
     private readonly timeoutMs: number,
     private readonly secrets: string[],
+    /** `ctx.allowPrivateApiAddresses` (see HttpCall.allowPrivateAddresses). */
+    private readonly allowPrivateAddresses = false,
   ) {}
 
   /**
@@ -52,6 +54,7 @@ class BotApi {
       url: `${this.base}/bot${this.token}/${method}`,
       label: `telegram ${method}`,
       timeoutMs: this.timeoutMs,
+      allowPrivateAddresses: this.allowPrivateAddresses,
       headers: { 'Content-Type': 'application/json' },
       body: params,
       secrets: this.secrets,
@@ -169,7 +172,8 @@ export class TelegramAdapter implements PlatformAdapter {
     const token = credential(account, 'botToken', 'telegram');
     const chatId = account.settings.chatId?.trim();
     if (!chatId) throw new ReauthError('telegram: setting chatId is missing');
-    const api = new BotApi(baseUrl(account, 'telegram', DEFAULT_BASE), token, ctx.timeoutMs, secretsOf(account));
+    const base = baseUrl(account, 'telegram', DEFAULT_BASE);
+    const api = new BotApi(base, token, ctx.timeoutMs, secretsOf(account), ctx.allowPrivateApiAddresses);
     return { api, chatId };
   }
 }

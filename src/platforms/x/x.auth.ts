@@ -77,6 +77,8 @@ export async function exchangeRefreshToken(
   base: string,
   current: Record<string, string>,
   timeoutMs: number,
+  /** `ctx.allowPrivateApiAddresses` (see HttpCall.allowPrivateAddresses). */
+  allowPrivateAddresses = false,
 ): Promise<Record<string, string>> {
   const clientId = need(current, 'clientId');
   const refreshToken = need(current, 'refreshToken');
@@ -93,6 +95,7 @@ export async function exchangeRefreshToken(
     url: `${base}/2/oauth2/token`,
     label: 'x token refresh',
     timeoutMs,
+    allowPrivateAddresses,
     headers,
     body: form.toString(),
     secrets,

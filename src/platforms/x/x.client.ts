@@ -89,6 +89,7 @@ export class XClient {
       url,
       label: `x ${call.phase}`,
       timeoutMs: this.ctx.timeoutMs,
+      allowPrivateAddresses: this.ctx.allowPrivateApiAddresses,
       headers,
       body: call.json ?? call.form,
       secrets: this.secrets,
@@ -99,7 +100,8 @@ export class XClient {
 
   private async refresh(): Promise<void> {
     const stale = this.creds;
-    const exchange = (current: Record<string, string>) => exchangeRefreshToken(this.base, current, this.ctx.timeoutMs);
+    const exchange = (current: Record<string, string>) =>
+      exchangeRefreshToken(this.base, current, this.ctx.timeoutMs, this.ctx.allowPrivateApiAddresses);
     // The context's refresher is single-flight across processes and stores the new pair before anyone uses it;
     // without one (unit tests, previews) the pair lives only in this session.
     this.creds = this.ctx.refreshCredentials
