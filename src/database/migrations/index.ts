@@ -5,6 +5,7 @@ import * as threadParts from './20261127-0003-thread-parts';
 import * as publishingV2 from './20261205-0004-publishing-core-v2';
 import * as postStatusDerived from './20261205-0005-post-status-derived';
 import * as claimFunction from './20261205-0006-claim-function';
+import * as claimFastPath from './20261205-0007-claim-fast-path';
 
 /** Every migration, in order. Bundled in code (not read from disk) so dist/ and the tests see the same list. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261205-0004-publishing-core-v2': publishingV2,
   '20261205-0005-post-status-derived': postStatusDerived,
   '20261205-0006-claim-function': claimFunction,
+  '20261205-0007-claim-fast-path': claimFastPath,
 };
