@@ -21,6 +21,8 @@ export interface AccountsTable {
   status_reason: string | null;
   created_at: CreatedTimestamp;
   updated_at: CreatedTimestamp;
+  /** Moved by a trigger on every update (migration 0007): a worker's cached account is current when it matches. */
+  version: ColumnType<string, never, never>;
 }
 
 export interface ArticlesTable {

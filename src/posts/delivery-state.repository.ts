@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExpressionBuilder, sql, Transaction, UpdateObject } from 'kysely';
 import { DATABASE, Db } from '../database/database';
-import type { Database, DeliveryRow } from '../database/schema';
+import type { ArticleRow, Database, DeliveryRow } from '../database/schema';
 import { DeliveryStatus, RUNNABLE } from './statuses';
 
 export type Tx = Transaction<Database>;
@@ -39,6 +39,27 @@ export interface SettleExtra {
   /** The platform said "not before `until`" for these counters. */
   block?: { counters: readonly string[]; until: Date };
 }
+
+/** The post's article as publishing needs it. */
+export type ClaimedArticle = Pick<ArticleRow, 'url' | 'title' | 'image_url' | 'video_url' | 'lead'>;
+
+/** A claimed delivery, the attempt-log row the claim opened (if asked), and its post's article. */
+export interface Claimed {
+  row: DeliveryRow;
+  attemptId: number | null;
+  articleId: string | null;
+  article: ClaimedArticle | null;
+}
+
+type ClaimedRow = DeliveryRow & {
+  c_attempt_id: string | number | null;
+  c_article_id: string | null;
+  c_article_url: string | null;
+  c_article_title: string | null;
+  c_article_image_url: string | null;
+  c_article_video_url: string | null;
+  c_article_lead: string | null;
+};
 
 /** A claim found a budget spent: nothing was claimed or spent; there is room at `until`. */
 export class BudgetSpent extends Error {
@@ -101,9 +122,14 @@ export class DeliveryStateRepository {
 
   /**
    * Claims the delivery when it is due and its turn, spending its budgets, in one round trip (crier_claim,
-   * migration 0006): no other delivery of the account may be `publishing` (a unique index: a second claim fails
-   * with 23505) and none due now may have been scheduled before it. Undefined when it is not its turn; throws
-   * BudgetSpent when a budget is spent (nothing claimed, nothing spent).
+   * migrations 0006 and 0007): no other delivery of the account may be `publishing` (a unique index: a second claim
+   * fails with 23505) and none due now may have been scheduled before it. Undefined when it is not its turn (or not
+   * runnable, or, given `accountVersion`, its account is not active at that version); throws BudgetSpent when a
+   * budget is spent (nothing claimed, nothing spent).
+   *
+   * The same statement opens the attempt-log row when `openAttempt` (and the row is not ambiguous: that one is
+   * settled before any send) and reads the post's article: the worker needs nothing else before it publishes.
+   * `units` null: the function counts a thread's remaining parts from the row.
    */
   async claim(
     id: string,
@@ -111,14 +137,44 @@ export class DeliveryStateRepository {
     now: Date,
     leaseUntil: Date,
     budgets: readonly ClaimBudget[],
-    units: number,
-  ): Promise<DeliveryRow | undefined> {
+    units: number | null,
+    accountVersion: string | null = null,
+    openAttempt = false,
+  ): Promise<Claimed | undefined> {
     try {
-      const r = await sql<DeliveryRow>`
-        select * from crier_claim(${id}::uuid, ${token}::uuid, ${now}::timestamptz, ${leaseUntil}::timestamptz,
-          ${budgets.map((b) => b.counter)}::text[], ${budgets.map((b) => b.windowMs)}::bigint[],
-          ${budgets.map((b) => b.max)}::integer[], ${units}::integer)`.execute(this.db);
-      return r.rows[0];
+      const r = await sql<ClaimedRow>`
+        with c as (
+          select * from crier_claim(${id}::uuid, ${token}::uuid, ${now}::timestamptz, ${leaseUntil}::timestamptz,
+            ${budgets.map((b) => b.counter)}::text[], ${budgets.map((b) => b.windowMs)}::bigint[],
+            ${budgets.map((b) => b.max)}::integer[], ${units}::integer, ${accountVersion}::bigint)
+        ), att as (
+          insert into delivery_attempts (delivery_id, attempt, started_at)
+          select c.id, c.attempts + 1, ${now}::timestamptz from c where ${openAttempt}::boolean and not c.ambiguous
+          returning id
+        )
+        select c.*, (select id from att) as c_attempt_id, p.article_id as c_article_id, ar.url as c_article_url,
+          ar.title as c_article_title, ar.image_url as c_article_image_url, ar.video_url as c_article_video_url,
+          ar.lead as c_article_lead
+        from c join posts p on p.id = c.post_id left join articles ar on ar.id = p.article_id`.execute(this.db);
+      const found = r.rows[0];
+      if (!found) return undefined;
+      const { c_attempt_id, c_article_id, c_article_url, c_article_title, ...rest } = found;
+      const { c_article_image_url, c_article_video_url, c_article_lead, ...row } = rest;
+      return {
+        row,
+        attemptId: c_attempt_id === null ? null : Number(c_attempt_id),
+        articleId: c_article_id,
+        article:
+          c_article_id === null || c_article_url === null
+            ? null
+            : {
+                url: c_article_url,
+                title: c_article_title as string,
+                image_url: c_article_image_url,
+                video_url: c_article_video_url,
+                lead: c_article_lead as string,
+              },
+      };
     } catch (e) {
       const err = e as { code?: string; detail?: string };
       if (err.code === BUDGET_SPENT) throw new BudgetSpent(new Date(err.detail as string));

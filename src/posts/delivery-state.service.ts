@@ -5,6 +5,7 @@ import { QueueService } from '../queue/queue.service';
 import {
   BudgetSpent,
   ClaimBudget,
+  Claimed,
   DeliveryKey,
   DeliverySet,
   DeliveryStateRepository,
@@ -15,7 +16,7 @@ import {
 import { DeliveryEvent, TRANSITIONS } from './delivery-transitions';
 
 export type ClaimResult =
-  | { kind: 'claimed'; row: DeliveryRow; token: string; at: Date }
+  | ({ kind: 'claimed'; token: string; at: Date } & Claimed)
   /** Not this delivery's turn now (another of the account is publishing or comes first), or not runnable. */
   | { kind: 'not-turn' }
   /** A budget is spent: nothing was claimed or spent; come back at `until`. */
@@ -65,25 +66,30 @@ export class DeliveryStateService {
 
   /**
    * Claims a due delivery for publishing, spending its budgets in the same transaction: of two workers, exactly
-   * one wins; of two deliveries of one account, only the one whose turn it is.
+   * one wins; of two deliveries of one account, only the one whose turn it is. With `accountVersion` the claim
+   * also checks the account (active, at that version): the worker's fast path, which has not read the row first.
+   * `openAttempt` opens the attempt-log row in the same statement.
    */
   async claim(
-    d: DeliveryRow,
-    spend: { budgets: readonly ClaimBudget[]; units: number },
+    d: { id: string },
+    spend: { budgets: readonly ClaimBudget[]; units: number | null },
     leaseMs: number,
+    opts: { accountVersion?: string; openAttempt?: boolean } = {},
   ): Promise<ClaimResult> {
     const token = randomUUID();
     const now = new Date();
     try {
-      const row = await this.repo.claim(
+      const claimed = await this.repo.claim(
         d.id,
         token,
         now,
         new Date(now.getTime() + leaseMs),
         spend.budgets,
         spend.units,
+        opts.accountVersion ?? null,
+        opts.openAttempt ?? false,
       );
-      return row ? { kind: 'claimed', row, token, at: now } : { kind: 'not-turn' };
+      return claimed ? { kind: 'claimed', ...claimed, token, at: now } : { kind: 'not-turn' };
     } catch (e) {
       if (e instanceof BudgetSpent) return { kind: 'budget', until: e.until };
       // Another delivery of the account was claimed meanwhile (one `publishing` per account, a unique index).

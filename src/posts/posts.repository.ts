@@ -171,12 +171,13 @@ export class PostsRepository {
         'accounts.status_reason as a_status_reason',
         'accounts.created_at as a_created_at',
         'accounts.updated_at as a_updated_at',
+        'accounts.version as a_version',
       ])
       .where('deliveries.id', '=', id)
       .executeTakeFirst();
     if (!r) return undefined;
     const { p_article_id, a_id, a_platform, a_name, a_status, a_settings, a_credentials_enc, a_remote, ...rest } = r;
-    const { a_rate_limited_until, a_status_reason, a_created_at, a_updated_at, ...delivery } = rest;
+    const { a_rate_limited_until, a_status_reason, a_created_at, a_updated_at, a_version, ...delivery } = rest;
     const account: AccountRow | null =
       a_id === null
         ? null
@@ -192,6 +193,7 @@ export class PostsRepository {
             status_reason: a_status_reason,
             created_at: a_created_at as Date,
             updated_at: a_updated_at as Date,
+            version: a_version as string,
           };
     return { delivery, articleId: p_article_id, account };
   }

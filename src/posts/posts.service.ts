@@ -348,7 +348,9 @@ export class PostsService {
 }
 
 /** The article as adapters see it (also what the worker passes to publish). */
-export function publishArticle(a: ArticleRow): PublishArticle {
+export function publishArticle(
+  a: Pick<ArticleRow, 'url' | 'title' | 'image_url' | 'video_url' | 'lead'>,
+): PublishArticle {
   return { url: a.url, title: a.title, imageUrl: a.image_url, videoUrl: a.video_url, description: a.lead || null };
 }
 

@@ -3,7 +3,6 @@ import { AccountsRepository } from '../accounts/accounts.repository';
 import { AccountsService } from '../accounts/accounts.service';
 import { UndecryptableCredentials } from '../accounts/credential-cipher';
 import { CredentialRefreshService } from '../accounts/credential-refresh.service';
-import { ArticlesRepository } from '../articles/articles.repository';
 import { unavailableDependency } from '../common/errors';
 import { redact } from '../common/logger';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -16,19 +15,18 @@ import {
   isPlatformError,
   PlatformAdapter,
   PlatformError,
-  PlatformId,
   PublishRequest,
   PublishResult,
   RateLimitedError,
 } from '../platforms/platform';
-import { getAdapter } from '../platforms/platform.registry';
-import type { DeliverySet } from '../posts/delivery-state.repository';
-import { DeliveryStateService } from '../posts/delivery-state.service';
+import type { ClaimedArticle, DeliverySet } from '../posts/delivery-state.repository';
+import { ClaimResult, DeliveryStateService } from '../posts/delivery-state.service';
 import type { DeliveryEvent } from '../posts/delivery-transitions';
 import { PostsRepository } from '../posts/posts.repository';
 import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
-import { countersOfScope, ResolvedBudget, resolveBudgets } from './budgets';
+import { AccountCache, KnownAccount } from './account-cache';
+import { countersOfScope, ResolvedBudget } from './budgets';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -58,6 +56,12 @@ interface Publishing {
   claimedAt: Date;
   /** How many publishes the claim spent (a thread's remaining parts). */
   units: number;
+  /** The post's article, read by the claim. */
+  article: ClaimedArticle | null;
+  /** The attempt-log row the claim opened, until the first send takes it. */
+  openAttempt: number | null;
+  /** performance.now() when the last claim or renewal that succeeded was sent: the lease runs from there. */
+  leaseFrom: number;
 }
 
 /**
@@ -69,24 +73,48 @@ interface Publishing {
 export class PublishService {
   private readonly log = new Logger(PublishService.name);
   private readonly leaseMs: number;
+  private readonly accountCache: AccountCache;
 
   constructor(
     private readonly posts: PostsRepository,
     private readonly states: DeliveryStateService,
     private readonly accountsRepo: AccountsRepository,
     private readonly accounts: AccountsService,
-    private readonly articles: ArticlesRepository,
     private readonly refresher: CredentialRefreshService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.leaseMs = config.jobLockMs;
+    this.accountCache = new AccountCache((row) => this.accounts.accountRef(row));
   }
 
-  async run(deliveryId: string): Promise<JobOutcome> {
+  /**
+   * `accountId` (from the job) lets a worker that has the account cached claim at once: one statement claims,
+   * opens the attempt row and reads the article. Anything that claim cannot settle (not due, not its turn, a
+   * `publishing` row, an account that changed) goes the full way: read, decide, claim.
+   */
+  async run(deliveryId: string, accountId?: string): Promise<JobOutcome> {
+    const cached = accountId === undefined ? undefined : this.accountCache.get(accountId);
+    if (cached) {
+      const started = performance.now();
+      const claim = await this.states.claim(
+        { id: deliveryId },
+        { budgets: cached.budgets, units: null },
+        this.leaseMs,
+        {
+          accountVersion: cached.row.version,
+          openAttempt: true,
+        },
+      );
+      if (claim.kind === 'budget') return later(claim.until, "waiting for the account's rate budget");
+      if (claim.kind === 'claimed') return this.publishClaimed(claim, cached, started);
+    }
+    return this.runAfterReading(deliveryId);
+  }
+
+  private async runAfterReading(deliveryId: string): Promise<JobOutcome> {
     const found = await this.posts.findDeliveryToRun(deliveryId);
     if (!found) return done('delivery no longer exists');
-    const { articleId } = found;
     let d: DeliveryRow = found.delivery;
     const account = found.account;
     if (d.status === 'publishing') {
@@ -104,10 +132,12 @@ export class PublishService {
     }
 
     if (!account) {
+      this.accountCache.delete(d.account_id ?? '');
       await this.states.apply('cancel', { ids: [d.id] }, { set: () => ({ error: 'account deleted' }), ownJob: d.id });
       return done('account deleted');
     }
     if (account.status !== 'active') {
+      this.accountCache.delete(account.id);
       const reason =
         account.status === 'disabled'
           ? 'account is disabled'
@@ -118,17 +148,16 @@ export class PublishService {
     const capped = await this.dailyCap(d, account);
     if (capped) return capped;
 
-    const adapter = getAdapter(d.platform as PlatformId);
-    let ref: AccountRef;
+    let known: KnownAccount;
     try {
-      ref = this.accounts.accountRef(account);
+      known = this.accountCache.remember(account);
     } catch (e) {
       if (!(e instanceof UndecryptableCredentials)) throw e;
       return this.unreadableCredentials(d, e.message);
     }
-    const budgets = resolveBudgets(adapter, ref);
     const units = d.parts && d.parts.length > 1 ? d.parts.length - (d.thread_remote_ids?.length ?? 0) : 1;
-    const claim = await this.states.claim(d, { budgets, units }, this.leaseMs);
+    const started = performance.now();
+    const claim = await this.states.claim(d, { budgets: known.budgets, units }, this.leaseMs, { openAttempt: true });
     switch (claim.kind) {
       case 'not-turn':
         // Another delivery of the account is publishing or comes first: when it finishes it hands the account on.
@@ -136,31 +165,47 @@ export class PublishService {
       case 'budget':
         return later(claim.until, "waiting for the account's rate budget");
       case 'claimed':
-        break;
+        return this.publishClaimed(claim, known, started);
     }
+  }
+
+  /** Publishes a claimed delivery: the heartbeat keeps its lease; the fence is checked before the create call. */
+  private async publishClaimed(
+    claim: Extract<ClaimResult, { kind: 'claimed' }>,
+    account: KnownAccount,
+    claimStarted: number,
+  ): Promise<JobOutcome> {
+    const d = claim.row;
     const ctx: AdapterContext = {
       timeoutMs: this.config.httpTimeoutMs,
-      refreshCredentials: this.refresher.forAccount(account.id),
+      refreshCredentials: this.refresher.forAccount(account.row.id),
       allowPrivateAddresses: this.config.feedsAllowPrivate,
       allowPrivateApiAddresses: this.config.platformsAllowPrivate,
     };
     const p: Publishing = {
-      articleId,
-      d: claim.row,
+      articleId: claim.articleId,
+      article: claim.article,
+      d,
       token: claim.token,
-      adapter,
-      ref,
+      adapter: account.adapter,
+      ref: account.ref,
       ctx,
-      budgets,
+      budgets: account.budgets,
       claimedAt: claim.at,
-      units,
+      units: d.parts && d.parts.length > 1 ? d.parts.length - (d.thread_remote_ids?.length ?? 0) : 1,
+      openAttempt: claim.attemptId,
+      leaseFrom: claimStarted,
     };
     ctx.assertClaimed = async () => {
-      if (!(await this.states.renew(p.d.id, p.token, this.leaseMs))) throw new ClaimLost();
+      // The lease runs from before the claim (or the last renewal) was sent: while less than half of it has
+      // passed on this process's monotonic clock (which also runs while the process is frozen), no other worker
+      // can have recovered the row, so the database need not be asked.
+      if (performance.now() - p.leaseFrom < this.leaseMs / 2) return;
+      if (!(await this.renewLease(p))) throw new ClaimLost();
     };
     // The heartbeat keeps the lease while a live worker waits on a slow platform; a frozen or cut-off one loses it.
     const heartbeat = setInterval(
-      () => void this.states.renew(p.d.id, p.token, this.leaseMs).catch(() => undefined),
+      () => void this.renewLease(p).catch(() => undefined),
       Math.max(200, Math.floor(this.leaseMs / 3)),
     );
     heartbeat.unref();
@@ -185,6 +230,13 @@ export class PublishService {
     await this.states.apply('hold', { accountId }, { set: () => ({ error }), ownJob: d.id });
     this.metrics.held.inc({ platform: d.platform });
     return failed(`held: ${error}`);
+  }
+
+  private async renewLease(p: Publishing): Promise<boolean> {
+    const sent = performance.now();
+    const ok = await this.states.renew(p.d.id, p.token, this.leaseMs);
+    if (ok) p.leaseFrom = Math.max(p.leaseFrom, sent);
+    return ok;
   }
 
   /** When the claim of a `publishing` row runs out (rows claimed before leases existed: by their age). */
@@ -212,7 +264,7 @@ export class PublishService {
   }
 
   private async attempt(p: Publishing): Promise<JobOutcome> {
-    const req = await this.request(p.d, p.articleId);
+    const req = this.request(p);
     const parts = p.d.parts && p.d.parts.length > 1 ? p.d.parts : null;
     if (!parts) {
       const sent = await this.send(p, req);
@@ -260,7 +312,8 @@ export class PublishService {
       const settled = await this.settleAmbiguous(p, req, null);
       if (settled) return settled;
     }
-    const attemptId = await this.posts.startAttempt(p.d.id, p.d.attempts + 1, new Date());
+    const attemptId = p.openAttempt ?? (await this.posts.startAttempt(p.d.id, p.d.attempts + 1, new Date()));
+    p.openAttempt = null;
     try {
       const result = await p.adapter.publish(req, p.ref, p.ctx);
       return {
@@ -490,12 +543,12 @@ export class PublishService {
     return w !== undefined && Date.now() - req.firstAttemptAt.getTime() < w;
   }
 
-  private async request(d: DeliveryRow, articleId: string | null): Promise<PublishRequest> {
-    const article = articleId ? await this.articles.find(articleId) : undefined;
+  private request(p: Publishing): PublishRequest {
+    const d = p.d;
     return {
       deliveryId: d.id,
       text: d.text,
-      article: article ? publishArticle(article) : null,
+      article: p.article ? publishArticle(p.article) : null,
       attempt: d.attempts + 1,
       firstAttemptAt: new Date(d.first_attempt_at ?? new Date()),
       previousAmbiguous: d.ambiguous,

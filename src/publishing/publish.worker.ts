@@ -57,7 +57,7 @@ export class PublishWorkers implements OnModuleInit, OnApplicationShutdown {
 
   private async process(job: Job<PublishJobData>, token?: string): Promise<string> {
     if (job.name !== PUBLISH_JOB) throw new UnrecoverableError(`no handler for job ${job.name}`);
-    const outcome = await this.publish.run(job.data.deliveryId);
+    const outcome = await this.publish.run(job.data.deliveryId, job.data.accountId);
     switch (outcome.kind) {
       case 'done':
         return outcome.note;

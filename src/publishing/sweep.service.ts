@@ -89,7 +89,7 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async restore(
-    keys: readonly { id: string; platform: string; next_attempt_at: Date }[],
+    keys: readonly { id: string; platform: string; account_id: string | null; next_attempt_at: Date }[],
     why: string,
   ): Promise<number> {
     const missing = await this.queues.missingJobs(keys);

@@ -8,6 +8,8 @@ export const PUBLISH_JOB = 'publish' as const;
 
 export interface PublishJobData {
   deliveryId: string;
+  /** The delivery's account: a worker that has it cached claims without reading the delivery first. */
+  accountId?: string;
 }
 
 export interface JobCatalogue {

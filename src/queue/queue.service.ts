@@ -18,6 +18,13 @@ export interface QueueCounts {
   paused: number;
 }
 
+/** What a delivery's job is made from: its id, its platform's queue, its account (a hint for the worker). */
+export interface JobDelivery {
+  id: string;
+  platform: string;
+  account_id?: string | null;
+}
+
 /** How often a job whose handler met an infrastructure fault comes back (with backoff capped at 30 s: days). */
 export const JOB_ATTEMPTS = 100_000;
 
@@ -75,24 +82,23 @@ export class QueueService implements OnModuleDestroy {
    * handler re-reads the row) unless `evenIfActive`: a hand-over to a delivery whose job is just ending (it found
    * it was not its turn) must not be lost, so a second job is added beside it; the claim lets only one of them act.
    */
-  async ensureJob(
-    delivery: { id: string; platform: string },
-    runAt: Date,
-    opts: { evenIfActive?: boolean } = {},
-  ): Promise<void> {
+  async ensureJob(delivery: JobDelivery, runAt: Date, opts: { evenIfActive?: boolean } = {}): Promise<void> {
     const queue = this.queue(delivery.platform as PlatformId);
     const jobId = publishJobId(delivery.id);
-    const placed = await this.place(queue, jobId, delivery.id, runAt);
+    const data: PublishJobData = delivery.account_id
+      ? { deliveryId: delivery.id, accountId: delivery.account_id }
+      : { deliveryId: delivery.id };
+    const placed = await this.place(queue, jobId, data, runAt);
     // The delivery's job is running (about to end: it found it was not its turn): a hand-over must not be lost,
     // so its twin job takes it. If both are running, the sweep mends it.
-    if (placed === 'active' && opts.evenIfActive) await this.place(queue, twinJobId(delivery.id), delivery.id, runAt);
+    if (placed === 'active' && opts.evenIfActive) await this.place(queue, twinJobId(delivery.id), data, runAt);
   }
 
   /** Puts job `jobId` at `runAt` unless it is running; says which it did. */
   private async place(
     queue: Queue<PublishJobData>,
     jobId: string,
-    deliveryId: string,
+    data: PublishJobData,
     runAt: Date,
   ): Promise<'placed' | 'active'> {
     const delay = Math.max(0, runAt.getTime() - Date.now());
@@ -114,13 +120,13 @@ export class QueueService implements OnModuleDestroy {
       }
       await existing.remove().catch(() => undefined);
     }
-    await queue.add(PUBLISH_JOB, { deliveryId }, { jobId, delay });
+    await queue.add(PUBLISH_JOB, data, { jobId, delay });
     return 'placed';
   }
 
   /** ensureJob for many deliveries at once (the commands of all of them in flight together). */
   async ensureJobs(
-    items: readonly { delivery: { id: string; platform: string }; runAt: Date }[],
+    items: readonly { delivery: JobDelivery; runAt: Date }[],
     opts: { evenIfActive?: boolean } = {},
   ): Promise<void> {
     await settleAll(items.map((i) => this.ensureJob(i.delivery, i.runAt, opts)));

@@ -113,6 +113,42 @@ describe('DeliveryStateService (medium)', () => {
     await claimed(later);
   });
 
+  it("the fast claim checks the account's version and status, opens the attempt row and reads the article", async () => {
+    const a = await cipherAccount();
+    const version = a.version;
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-5), [{ account: a }]);
+    // Any update of the account moves its version (a trigger): a worker's cached copy no longer claims.
+    await m.db.updateTable('accounts').set({ name: 'renamed' }).where('id', '=', a.id).execute();
+    const moved = (await m.db.selectFrom('accounts').select('version').where('id', '=', a.id).executeTakeFirstOrThrow())
+      .version;
+    expect(moved).not.toBe(version);
+    const fast = { accountVersion: version, openAttempt: true };
+    expect((await states.claim({ id }, { budgets: [], units: null }, LEASE, fast)).kind).toBe('not-turn');
+    await m.db.updateTable('accounts').set({ status: 'disabled' }).where('id', '=', a.id).execute();
+    const disabled = (
+      await m.db.selectFrom('accounts').select('version').where('id', '=', a.id).executeTakeFirstOrThrow()
+    ).version;
+    expect(
+      (await states.claim({ id }, { budgets: [], units: null }, LEASE, { ...fast, accountVersion: disabled })).kind,
+    ).toBe('not-turn');
+    expect((await row(id)).status).toBe('scheduled');
+    expect(await posts.attemptsOf(id)).toHaveLength(0);
+
+    await m.db.updateTable('accounts').set({ status: 'active' }).where('id', '=', a.id).execute();
+    const current = (
+      await m.db.selectFrom('accounts').select('version').where('id', '=', a.id).executeTakeFirstOrThrow()
+    ).version;
+    const c = await states.claim({ id }, { budgets: [], units: null }, LEASE, { ...fast, accountVersion: current });
+    if (c.kind !== 'claimed') throw new Error(`expected a claim, got ${c.kind}`);
+    expect(c.row.status).toBe('publishing');
+    expect(c.articleId).toBeNull();
+    expect(c.article).toBeNull();
+    const attempts = await posts.attemptsOf(id);
+    expect(attempts.map((x) => [Number(x.id), x.attempt, x.finished_at])).toEqual([[c.attemptId, 1, null]]);
+  });
+
   it('of many concurrent claims for one account, exactly one wins', async () => {
     const a = await cipherAccount();
     const ids: string[] = [];
@@ -317,6 +353,24 @@ describe('DeliveryStateService (medium)', () => {
       expect(
         (await states.claim(await row(await dueOf()), { budgets: [budget(empty, 2)], units: 5 }, LEASE)).kind,
       ).toBe('claimed');
+    });
+
+    it("units unknown to the caller: the claim counts a thread's parts not yet posted", async () => {
+      const k = unique('account');
+      const id = await dueOf();
+      await m.db
+        .updateTable('deliveries')
+        .set({ parts: JSON.stringify(['one', 'two', 'three', 'four']), thread_remote_ids: JSON.stringify(['r1']) })
+        .where('id', '=', id)
+        .execute();
+      const c = await states.claim({ id }, { budgets: [budget(k, 20)], units: null }, LEASE);
+      expect(c.kind).toBe('claimed');
+      expect(await spends(k)).toHaveLength(3);
+      const single = unique('account');
+      expect(
+        (await states.claim({ id: await dueOf() }, { budgets: [budget(single, 20)], units: null }, LEASE)).kind,
+      ).toBe('claimed');
+      expect(await spends(single)).toHaveLength(1);
     });
 
     it('two accounts sharing a counter (one bot) never spend past it together', async () => {

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const budget = [{ counter: `account:${accountId}`, windowMs: 60_000, max: 1 }];
     const now = new Date();
     const claimed = await states.claim(deliveryIds[0], token, now, new Date(now.getTime() + 30_000), budget, 1);
-    out.claimed = claimed?.status;
+    out.claimed = claimed?.row.status;
     // The account already has a delivery in flight: the unique index refuses a second claim (the service reads
     // 23505 as "not its turn").
     out.secondRefused = await states

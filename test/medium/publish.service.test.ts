@@ -5,7 +5,6 @@ import { AccountsRepository } from '../../src/accounts/accounts.repository';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { CredentialCipher } from '../../src/accounts/credential-cipher';
 import { CredentialRefreshService } from '../../src/accounts/credential-refresh.service';
-import { ArticlesRepository } from '../../src/articles/articles.repository';
 import type { AppConfig } from '../../src/config/config';
 import { LeasesRepository } from '../../src/database/leases.repository';
 import type { AccountRow } from '../../src/database/schema';
@@ -70,16 +69,7 @@ describe('PublishService.run (medium)', () => {
     const accountsRepo = new AccountsRepository(m.db);
     const refresher = new CredentialRefreshService(accountsRepo, cipher, new LeasesRepository(m.db), config);
     accounts = new AccountsService(accountsRepo, cipher, new AccountHoldsService(states), refresher, config);
-    publish = new PublishService(
-      posts,
-      states,
-      accountsRepo,
-      accounts,
-      new ArticlesRepository(m.db),
-      refresher,
-      new MetricsService(),
-      config,
-    );
+    publish = new PublishService(posts, states, accountsRepo, accounts, refresher, new MetricsService(), config);
   });
 
   afterEach(async () => {
@@ -223,6 +213,45 @@ describe('PublishService.run (medium)', () => {
     const out = await running;
     expect(out.kind === 'done' && out.note).toMatch(/claim lost/);
     expect(await row(id)).toMatchObject({ status: 'publishing', claim_token: successor, remote_id: null });
+  });
+
+  it('a worker that knows the account claims its next delivery at once, and still sees every change to it', async () => {
+    const a = await account();
+    // Telegram allows one message a second in a chat: this test is about the account, not the budget.
+    const run = async (id: string) => {
+      await m.db.deleteFrom('budget_spends').execute();
+      return publish.run(id, a.id);
+    };
+    // The first run reads the account; the next ones claim with the copy it kept (the job carries the account id).
+    expect(await run(await due(a))).toEqual({ kind: 'done', note: 'published' });
+    expect(await run(await due(a))).toEqual({ kind: 'done', note: 'published' });
+    expect(tg.messages).toHaveLength(2);
+
+    // New credentials (here a token Telegram refuses): the kept copy no longer claims; the new token is used.
+    await m.db
+      .updateTable('accounts')
+      .set({ credentials_enc: cipher.encrypt(a.id, { botToken: '42:not-the-bot' }) })
+      .where('id', '=', a.id)
+      .execute();
+    const refused = await due(a);
+    const out = await run(refused);
+    expect(out.kind).toBe('failed');
+    expect(await row(refused)).toMatchObject({ status: 'held' });
+    expect(tg.messages).toHaveLength(2);
+
+    // Put right and then disabled: the worker does not publish for a disabled account it had kept.
+    await m.db
+      .updateTable('accounts')
+      .set({ credentials_enc: cipher.encrypt(a.id, { botToken: tg.botToken }), status: 'active' })
+      .where('id', '=', a.id)
+      .execute();
+    await m.db.updateTable('deliveries').set({ status: 'cancelled' }).where('id', '=', refused).execute();
+    expect(await run(await due(a))).toEqual({ kind: 'done', note: 'published' });
+    await m.db.updateTable('accounts').set({ status: 'disabled' }).where('id', '=', a.id).execute();
+    const off = await due(a);
+    expect(await run(off)).toEqual({ kind: 'failed', reason: 'account is disabled' });
+    expect(await row(off)).toMatchObject({ status: 'held' });
+    expect(tg.messages).toHaveLength(3);
   });
 
   it('a held account holds the delivery and fails its job with the reason', async () => {

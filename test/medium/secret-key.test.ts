@@ -7,7 +7,6 @@ import { CredentialCipher } from '../../src/accounts/credential-cipher';
 import { CredentialRefreshService } from '../../src/accounts/credential-refresh.service';
 import { SecretKeyMismatch, SecretKeyService } from '../../src/accounts/secret-key.service';
 import { SecretKeyRepository } from '../../src/accounts/secret-key.repository';
-import { ArticlesRepository } from '../../src/articles/articles.repository';
 import { LeasesRepository } from '../../src/database/leases.repository';
 import { MetricsService } from '../../src/health/metrics.service';
 import { AccountHoldsService } from '../../src/posts/account-holds.service';
@@ -191,7 +190,6 @@ describe('the encryption key (medium)', () => {
         states,
         accountsRepo,
         accounts,
-        new ArticlesRepository(m.db),
         refresher,
         new MetricsService(),
         config,

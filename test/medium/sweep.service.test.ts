@@ -118,7 +118,8 @@ describe('SweepService.sweepOnce (medium)', () => {
     const j = (await jobOf(id))!;
     expect(await j.getState()).toBe('delayed');
     expect(j.delay).toBeGreaterThan(110_000);
-    expect(j.data).toEqual({ deliveryId: id });
+    // Ids only: the delivery, and its account (the worker's cache hint).
+    expect(j.data).toEqual({ deliveryId: id, accountId: tg.id });
   });
 
   it('leaves an existing job alone (no double enqueue, no moved delay)', async () => {

@@ -5,6 +5,7 @@ import * as threadParts from './20261127-0003-thread-parts';
 import * as publishingV2 from './20261205-0004-publishing-core-v2';
 import * as postStatusDerived from './20261205-0005-post-status-derived';
 import * as claimFunction from './20261205-0006-claim-function';
+import * as claimFastPath from './20261205-0007-claim-fast-path';
 import * as secretKeyCheck from './20261205-0008-secret-key-check';
 import * as retention from './20261205-0009-retention';
 
@@ -16,6 +17,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261205-0004-publishing-core-v2': publishingV2,
   '20261205-0005-post-status-derived': postStatusDerived,
   '20261205-0006-claim-function': claimFunction,
+  '20261205-0007-claim-fast-path': claimFastPath,
   '20261205-0008-secret-key-check': secretKeyCheck,
   '20261205-0009-retention': retention,
 };
