@@ -155,3 +155,63 @@ describe('countGraphemes agrees with Intl.Segmenter', () => {
     },
   );
 });
+
+describe('countGraphemes on long runs of non-ASCII text', () => {
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const reference = (t: string) => [...segmenter.segment(t)].length;
+  const tricky = [
+    '👨‍👩‍👧‍👦',
+    '🏳️‍🌈',
+    '🇩🇪🇫🇷🇮🇹',
+    'e\u0301\u0302\u0323',
+    '👍🏽',
+    '1\ufe0f\u20e3',
+    '\u1100\u1161\u11a8',
+    'क\u094d\u0937\u093f',
+    '\u0600\u0661',
+    '\u200d\u0301',
+  ];
+
+  // Segmented in windows (common/segments.ts): clusters are laid across every window edge a short text reaches
+  // (counting's 256 and the default 2,000), after fillers of one and two UTF-16 units so edges fall inside pairs.
+  it.each(['議', '😀', 'é'])('agrees with Intl.Segmenter on clusters across window edges, after %j', (filler) => {
+    for (const edge of [256, 512, 768, 2000, 4000]) {
+      for (const seq of tricky) {
+        for (let shift = 0; shift <= seq.length + 1; shift++) {
+          const before = Math.floor((edge - shift) / filler.length);
+          const t = filler.repeat(before) + seq + filler.repeat(40);
+          // Fillers never join one another, so all but the last count one each; the rest is checked in one pass.
+          expect([edge, seq, shift, countGraphemes(t)]).toEqual([
+            edge,
+            seq,
+            shift,
+            before - 1 + reference(t.slice((before - 1) * filler.length)),
+          ]);
+        }
+      }
+    }
+  });
+
+  it('agrees with Intl.Segmenter on long runs of regional indicators (pairs counted from the run start)', () => {
+    for (const n of [255, 256, 257, 511, 512, 513, 1999, 2000, 2001]) {
+      const t = 'x' + '🇩'.repeat(n) + ' ' + '🇪'.repeat(n);
+      expect([n, countGraphemes(t)]).toEqual([n, reference(t)]);
+    }
+  });
+
+  it('counts 500 KB of Japanese or emoji in linear time', () => {
+    const texts = [
+      '議会は予算案を可決した。'.repeat(42_000),
+      '👨‍👩‍👧🇫🇷é😀👍🏽'.repeat(27_000),
+      '東京'.repeat(125_000) + '👍',
+    ];
+    for (const t of texts) {
+      const started = performance.now();
+      const n = countGraphemes(t);
+      const ms = performance.now() - started;
+      expect(n).toBeGreaterThan(100_000);
+      // The whole-run segmenter took 89 s for 100,000 Japanese characters; windows take ~0.3 s for 500,000.
+      expect(ms).toBeLessThan(3000);
+    }
+  }, 60_000);
+});

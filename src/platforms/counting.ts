@@ -3,6 +3,8 @@
  * composer and the adapters' `measure()` share them, so a preview and a publish can never disagree.
  */
 
+import { countSegments } from '../common/segments';
+
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /** Characters that end a sentence rather than a URL when they close it (what Mastodon's extractor drops). */
@@ -49,11 +51,11 @@ export function findUrls(text: string): UrlMatch[] {
   return out;
 }
 
-function segmentCount(text: string): number {
-  let n = 0;
-  for (const _ of segmenter.segment(text)) n++;
-  return n;
-}
+/**
+ * Grapheme clusters are short, so small windows serve (common/segments.ts): a long run of non-ASCII text costs linear
+ * time rather than the square of its length.
+ */
+const GRAPHEME_WINDOW = 256;
 
 const NON_ASCII_RUN = /[^\x00-\x7f]+/g;
 
@@ -70,7 +72,7 @@ export function countGraphemes(text: string): number {
     const before = m.index > 0 ? 1 : 0;
     const end = m.index + m[0].length;
     const after = end < text.length ? 1 : 0;
-    n += segmentCount(text.slice(m.index - before, end + after)) - before - after;
+    n += countSegments(segmenter, text.slice(m.index - before, end + after), GRAPHEME_WINDOW) - before - after;
   }
   return n;
 }
