@@ -49,7 +49,11 @@ export class CredentialRefreshService {
       const current = this.readable(row.id, row.credentials_enc);
       if (!sameCredentials(current, stale)) return current;
       const fresh = await refresh(current);
-      await this.repo.update(row.id, { credentials_enc: this.cipher.encrypt(row.id, fresh) });
+      // Only over the credentials the refresh started from: an editor may have replaced them meanwhile (perhaps
+      // with another host's), and the old host's new tokens must neither overwrite those nor be sent there.
+      if (!(await this.repo.replaceCredentials(row.id, row.credentials_enc, this.cipher.encrypt(row.id, fresh)))) {
+        throw new TransientError("the account's credentials changed during a credential refresh");
+      }
       return fresh;
     } finally {
       await lease.release();
