@@ -310,7 +310,7 @@ export function runAdapterContract(h: AdapterHarness): void {
       }
     });
 
-    describe('error table (PLATFORMS.md)', () => {
+    describe('error table (docs/PLATFORMS.md)', () => {
       it.each(h.errorRows.map((r) => [`${r.row} → ${r.expect}`, r] as const))('%s', async (_name, row) => {
         fake.server.failNext(row.key ?? h.publishKey, typeof row.fault === 'function' ? row.fault() : row.fault);
         const req = request({ ...(row.withImage ? { article: withImage() } : {}), ...row.req });

@@ -130,7 +130,7 @@ describe('rumble publish', () => {
   });
 });
 
-describe('rumble error table (PLATFORMS.md §3.7)', () => {
+describe('rumble error table (docs/PLATFORMS.md §3.7)', () => {
   useRumbleFake(bed);
 
   it('a banned user → reauth', async () => {

@@ -225,7 +225,7 @@ describe('x specifics', () => {
       expect(visible.sort()).toEqual(['clientId', 'expiresAt']);
     });
 
-    it('limits, counting, pricing and settings as PLATFORMS.md §3.9 says', () => {
+    it('limits, counting, pricing and settings as docs/PLATFORMS.md §3.9 says', () => {
       expect(adapter.limits()).toEqual({ maxLength: 280, counting: 'twitter-text-v3', maxImages: 4, video: false });
       expect(adapter.measure(`Hi ${LINK}`)).toBe(26);
       expect(adapter.pricing).toEqual({
