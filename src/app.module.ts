@@ -24,6 +24,9 @@ import { FeedsService } from './feeds/feeds.service';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
 import { AccountHoldsService } from './posts/account-holds.service';
+import { DeliveriesController } from './posts/deliveries.controller';
+import { DeliveriesRepository } from './posts/deliveries.repository';
+import { DeliveriesService } from './posts/deliveries.service';
 import { DeliveryStateRepository } from './posts/delivery-state.repository';
 import { DeliveryStateService } from './posts/delivery-state.service';
 import { PostsController } from './posts/posts.controller';
@@ -93,7 +96,7 @@ export class AppModule {
       FeedPollService,
       FeedsService,
     ];
-    const apiProviders: Provider[] = [PreviewsService];
+    const apiProviders: Provider[] = [PreviewsService, DeliveriesRepository, DeliveriesService];
     const workerProviders: Provider[] = [
       BudgetsRepository,
       PublishService,
@@ -105,7 +108,14 @@ export class AppModule {
     ];
     const controllers: Type[] = [HealthController];
     if (api)
-      controllers.push(AccountsController, ArticlesController, PostsController, QueuesController, FeedsController);
+      controllers.push(
+        AccountsController,
+        ArticlesController,
+        PostsController,
+        DeliveriesController,
+        QueuesController,
+        FeedsController,
+      );
 
     return {
       module: AppModule,

@@ -13,7 +13,7 @@ import { createLogger, PinoNestLogger, redact } from './common/logger';
 import { validationPipe } from './common/validation';
 import { ConfigError, loadConfig } from './config/config';
 import { resolveSecrets } from './config/secrets';
-import { DASHBOARD_PATH, mountDashboard } from './dashboard/dashboard';
+import { DASHBOARD_PATH, mountDashboard, QUEUES_PATH } from './dashboard/dashboard';
 import { openDatabase } from './database/database';
 import { checkRegistry } from './platforms/platform.registry';
 import {
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const where = api
-    ? `API ${base}/api/v1 · docs ${base}/docs · dashboard ${base}${DASHBOARD_PATH} · health ${base}/health`
+    ? `API ${base}/api/v1 · docs ${base}/docs · dashboard ${base}${DASHBOARD_PATH} · queues ${base}${QUEUES_PATH} · health ${base}/health`
     : `health ${base}/health`;
   logger.info({ role: config.role, database: database.kind }, `Crier is up (${config.role}): ${where}`);
   if (api) {

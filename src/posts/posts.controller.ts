@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { BadInput } from '../common/errors';
 import { CreatePostDto, ListPostsQuery, ReschedulePostDto } from './posts.dto';
@@ -51,7 +51,18 @@ export class PostsController {
     return this.posts.cancel(id);
   }
 
+  @Post('posts/:id/retry-failed')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Retry the post's failed and unconfirmed deliveries",
+    description: '200 with the post; 409 when none of its deliveries can be retried.',
+  })
+  retryFailed(@Param('id') id: string) {
+    return this.posts.retryFailed(id);
+  }
+
   @Get('deliveries/:id')
+  @ApiOperation({ summary: 'A delivery with its attempt log (attemptLog, oldest first)' })
   delivery(@Param('id') id: string) {
     return this.posts.delivery(id);
   }

@@ -9,6 +9,8 @@ import type { AccountRow, ArticleRow, DeliveryRow, PostRow } from '../database/s
 import type { PlatformId, PublishArticle, RemoteAccount } from '../platforms/platform';
 import { getAdapter } from '../platforms/platform.registry';
 import { DeliveryStateService } from './delivery-state.service';
+import { nextStatus } from './delivery-transitions';
+import { decodeCursor, encodeCursor } from './listing-cursor';
 import { NewDelivery, PostsRepository } from './posts.repository';
 import { resolveScheduledAt, ScheduleTimeError } from './schedule-time';
 import { DeliveryStatus, derivePostStatus, PostStatus } from './statuses';
@@ -53,6 +55,11 @@ export interface PostView {
   createdAt: string;
   deliveries: DeliveryView[];
 }
+
+/** What "retry failed" takes: of the deliveries that did not go out, those the user-retry event may move. */
+const RETRY_FAILED: readonly DeliveryStatus[] = (['failed', 'unconfirmed', 'held'] as const).filter(
+  (s) => nextStatus(s, 'userRetry') !== null,
+);
 
 /**
  * A key reserved this long ago whose response is still missing was abandoned by its process: far longer than the
@@ -114,7 +121,8 @@ export class PostsService {
   }
 
   async list(q: { status?: PostStatus; from?: Date; to?: Date; limit: number; cursor?: string }) {
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const key = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const after = key && { createdAt: key.at, id: key.id };
     const rows = await this.repo.listPosts({ status: q.status, from: q.from, to: q.to, limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
     const deliveries = await this.repo.deliveriesOfPosts(page.map((p) => p.id));
@@ -126,7 +134,7 @@ export class PostsService {
           deliveries.filter((d) => d.post_id === p.id),
         ),
       ),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ at: new Date(last.created_at), id: last.id }) : null,
     };
   }
 
@@ -159,21 +167,29 @@ export class PostsService {
 
   async retryDelivery(id: string): Promise<DeliveryView> {
     const d = await this.deliveryRow(id);
-    const now = new Date();
-    // Retrying an unconfirmed delivery is the user's explicit choice to send again: where the platform can be
-    // read, the worker still looks for the post first; where it cannot, it sends.
-    const canCheck = getAdapter(d.platform as PlatformId).reconcile !== undefined;
-    const [row] = await this.states.apply(
-      'userRetry',
-      { ids: [d.id] },
-      { set: () => ({ attempts: 0, error: null, next_attempt_at: now, ambiguous: d.ambiguous && canCheck }) },
-    );
+    const [row] = await this.userRetry([d]);
     if (!row) {
       throw new Conflict(
         `delivery ${id} is ${d.status}; only failed, unconfirmed or cancelled deliveries can be retried`,
       );
     }
     return deliveryView(row);
+  }
+
+  /**
+   * Every delivery of the post that did not go out and may be sent again: `failed` and `unconfirmed` ones (the
+   * user-retry event). Cancelled ones stay cancelled (the user chose that); held ones wait for their account; one
+   * whose account was deleted keeps its record (sent again, it could only end cancelled).
+   */
+  async retryFailed(id: string): Promise<PostView> {
+    const post = await this.postRow(id);
+    const deliveries = await this.repo.deliveriesOfPosts([post.id]);
+    const retryable = deliveries.filter(
+      (d) => d.account_id !== null && RETRY_FAILED.includes(d.status as DeliveryStatus),
+    );
+    const retried = await this.userRetry(retryable);
+    if (retried.length === 0) throw new Conflict(`post ${id} has no failed or unconfirmed delivery to retry`);
+    return postView(post, await this.repo.deliveriesOfPosts([post.id]));
   }
 
   async delivery(id: string) {
@@ -334,6 +350,33 @@ export class PostsService {
     });
   }
 
+  /**
+   * The user-retry event for these deliveries (only those it allows change). Retrying an unconfirmed delivery is
+   * the user's explicit choice to send again: where the platform can be read, the worker still looks for the post
+   * first; where it cannot, it sends.
+   */
+  private userRetry(rows: readonly DeliveryRow[]): Promise<DeliveryRow[]> {
+    if (rows.length === 0) return Promise.resolve([]);
+    const now = new Date();
+    const platforms = [...new Set(rows.map((r) => r.platform))];
+    const checkable = platforms.filter((p) => getAdapter(p as PlatformId).reconcile !== undefined);
+    return this.states.apply(
+      'userRetry',
+      { ids: rows.map((r) => r.id) },
+      {
+        set: (eb) => ({
+          attempts: 0,
+          error: null,
+          next_attempt_at: now,
+          ambiguous:
+            checkable.length > 0
+              ? eb.and([eb.ref('ambiguous'), eb('platform', 'in', checkable)]).$castTo<boolean>()
+              : false,
+        }),
+      },
+    );
+  }
+
   private async postRow(id: string): Promise<PostRow> {
     const row = isUuid(id) ? await this.repo.findPost(id) : undefined;
     if (!row) throw new NotFound(`post ${id} not found`);
@@ -387,19 +430,4 @@ function postView(p: PostRow, deliveries: DeliveryRow[]): PostView {
     createdAt: iso(p.created_at) as string,
     deliveries: deliveries.map(deliveryView),
   };
-}
-
-function encodeCursor(p: PostRow): string {
-  return Buffer.from(JSON.stringify([new Date(p.created_at).toISOString(), p.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [c, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(c);
-    if (Number.isNaN(createdAt.getTime()) || !isUuid(id)) throw new Error('bad');
-    return { createdAt, id };
-  } catch {
-    throw new BadInput('cursor is not a cursor returned by this API');
-  }
 }

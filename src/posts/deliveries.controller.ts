@@ -1,0 +1,33 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ListDeliveriesQuery } from './deliveries.dto';
+import { DeliveriesService } from './deliveries.service';
+
+/**
+ * Deliveries across posts, for operators (the dashboard's lists read the same). A single delivery, its attempt
+ * log and its retry are in PostsController (`/deliveries/:id`).
+ */
+@ApiTags('posts')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class DeliveriesController {
+  constructor(private readonly deliveries: DeliveriesService) {}
+
+  @Get('deliveries')
+  @ApiOperation({
+    summary: 'List deliveries, newest scheduled first',
+    description: 'Each item adds accountName, platformName, postTitle, cause and reason to the delivery.',
+  })
+  list(@Query() q: ListDeliveriesQuery) {
+    return this.deliveries.list({
+      statuses: q.status,
+      platform: q.platform,
+      accountId: q.accountId,
+      postId: q.postId,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      limit: q.limit ?? 50,
+      cursor: q.cursor,
+    });
+  }
+}
