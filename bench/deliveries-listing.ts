@@ -11,6 +11,7 @@ import { DeliveriesRepository, DeliveryFilter } from '../src/posts/deliveries.re
 import { decodeCursor } from '../src/posts/listing-cursor';
 import { CrierProcess } from '../test/support/crier-process';
 import { benchEnvironment } from './bench-env';
+import { seedDeliveries } from './seed-deliveries';
 
 const deliveryCount = Number(process.argv[2] ?? 10_000);
 const runs = Number(process.argv[3] ?? 50);
@@ -43,24 +44,7 @@ async function seed(pool: Pool): Promise<string> {
      from generate_series(1, $1) i left join a on i % 2 = 0 and a.n = i / 2`,
     [posts],
   );
-  await pool.query(
-    `with acc as (select id, platform, row_number() over (order by id) - 1 as n from accounts),
-     p as (select id, scheduled_at, row_number() over (order by id) as n from posts),
-     d as (select p.id as post_id, acc.id as account_id, acc.platform, p.scheduled_at,
-             (array['published', 'published', 'published', 'published', 'published', 'published', 'published',
-                    'failed', 'failed', 'scheduled', 'retrying', 'held', 'unconfirmed', 'cancelled', 'skipped'])
-               [1 + floor(random() * 15)::int] as status
-           from p cross join generate_series(0, 1) k join acc on acc.n = (p.n * 2 + k) % $2
-           limit $1)
-     insert into deliveries (id, post_id, account_id, platform, status, text, scheduled_at, next_attempt_at,
-                             attempts, error, published_at)
-     select gen_random_uuid(), post_id, account_id, platform, status, 'Bench text', scheduled_at, scheduled_at,
-            case when status in ('scheduled', 'cancelled', 'held', 'skipped') then 0 else 1 end,
-            case when status in ('failed', 'unconfirmed', 'held', 'retrying') then 'bench: ' || status end,
-            case when status = 'published' then scheduled_at end
-     from d`,
-    [deliveryCount, ACCOUNTS],
-  );
+  await seedDeliveries(pool, deliveryCount, ACCOUNTS);
   await pool.query(
     `insert into delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome)
      select id, 1, scheduled_at, scheduled_at, case status when 'published' then 'published'
