@@ -52,6 +52,8 @@ ul.badges { list-style: none; margin: .4rem 0 0; padding: 0; display: flex; flex
 .notice { padding: .5rem .75rem; border-radius: 6px; background: #e6f4ea; border: 1px solid #8cc79b; }
 .error { padding: .5rem .75rem; border-radius: 6px; background: #fde7e9; border: 1px solid #e5a3a8; color: #8a1c1c; }
 section.delivery { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem; margin-bottom: 1rem; }
+ul.failures { list-style: none; padding: 0; }
+li.failure { border: 1px solid var(--line); border-radius: 8px; padding: .3rem .9rem; margin-bottom: .8rem; }
 pre.text { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; padding: .5rem; border-radius: 6px; margin: 0; font: inherit; }
 ol.timeline { margin: .25rem 0; padding-left: 1.25rem; }
 ol.timeline li { margin: .2rem 0; overflow-wrap: anywhere; }

@@ -6,6 +6,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { dashboardAuth } from '../common/auth.middleware';
 import { unavailableDependency } from '../common/errors';
 import { DATABASE, Db } from '../database/database';
+import { DeliveriesService } from '../posts/deliveries.service';
 import { PostsService } from '../posts/posts.service';
 import { QueueService } from '../queue/queue.service';
 import { CSS, CSS_PATH, SCRIPT, SCRIPT_PATH } from './assets';
@@ -94,7 +95,12 @@ export function mountDashboard(app: INestApplication, token: string): void {
   app.use(QUEUES_PATH, dashboardAuth(token), serverAdapter.getRouter());
 
   const sessions = new DashboardSessions(token);
-  const deps = { posts: app.get(PostsService), repo: new DashboardRepository(app.get<symbol, Db>(DATABASE)), sessions };
+  const deps = {
+    posts: app.get(PostsService),
+    deliveries: app.get(DeliveriesService),
+    repo: new DashboardRepository(app.get<symbol, Db>(DATABASE)),
+    sessions,
+  };
   const router = express.Router();
   router.use(headers);
   router.get(...asset(CSS_PATH, 'css', CSS));

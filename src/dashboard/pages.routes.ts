@@ -2,8 +2,10 @@ import { HttpException } from '@nestjs/common';
 import type { Request, Response, Router } from 'express';
 import { IANAZone } from 'luxon';
 import { isUuid, NotFound } from '../common/errors';
+import type { DeliveriesService } from '../posts/deliveries.service';
 import type { PostsService } from '../posts/posts.service';
 import type { DashboardRepository } from './dashboard.repository';
+import { addFailures, failuresUrl, fromFailures, refusedOnFailures } from './failures.routes';
 import { query } from './html';
 import { BASE, contextOf } from './sign-in.routes';
 import type { DashboardSessions } from './session';
@@ -23,6 +25,7 @@ const NOTICES: Record<string, string> = {
 
 export interface PageDeps {
   posts: PostsService;
+  deliveries: DeliveriesService;
   repo: DashboardRepository;
   sessions: DashboardSessions;
 }
@@ -82,8 +85,9 @@ async function postModel(deps: PageDeps, id: string, tz: string): Promise<PostMo
  */
 async function refused(deps: PageDeps, req: Request, res: Response, id: string, e: unknown): Promise<void> {
   if (!(e instanceof HttpException) || e.getStatus() !== 409) throw e;
-  const model = await postModel(deps, id, tzOf(req));
   const body = e.getResponse() as { message?: string };
+  if (fromFailures(req)) return refusedOnFailures(deps, res, tzOf(req), body.message ?? e.message);
+  const model = await postModel(deps, id, tzOf(req));
   model.error = body.message ?? e.message;
   res
     .status(409)
@@ -115,6 +119,8 @@ export function addPages(r: Router, deps: PageDeps): void {
     res.type('html').send(postLive(model, contextOf(res, deps.sessions)).value);
   });
 
+  addFailures(r, deps, tzOf);
+
   r.post('/deliveries/:id/retry', async (req, res) => {
     const id = String(req.params.id);
     let postOf: string;
@@ -124,6 +130,7 @@ export function addPages(r: Router, deps: PageDeps): void {
       if (!(e instanceof HttpException) || e.getStatus() !== 409) throw e;
       return refused(deps, req, res, (await deps.posts.delivery(id)).postId, e);
     }
+    if (fromFailures(req)) return res.redirect(303, failuresUrl(tzOf(req), 'retried'));
     res.redirect(303, `${BASE}/posts/${postOf}${query({ tz: tzOf(req), done: 'retried' })}`);
   });
 
@@ -144,6 +151,7 @@ export function addPages(r: Router, deps: PageDeps): void {
     } catch (e) {
       return refused(deps, req, res, id, e);
     }
+    if (fromFailures(req)) return res.redirect(303, failuresUrl(tzOf(req), 'cancelled'));
     res.redirect(303, `${BASE}/posts/${id}${query({ tz: tzOf(req), done: 'cancelled' })}`);
   });
 }

@@ -13,6 +13,11 @@ export interface DeliveryFilter {
   /** Bounds on `scheduled_at`: from inclusive, to exclusive. */
   from?: Date;
   to?: Date;
+  /**
+   * `retrying` rows only when stuck: scheduled before this time, or held back by a rate limit (the latest attempt
+   * was rate-limited, or the daily cap deferred it; see delivery-cause.ts). Other statuses are not affected.
+   */
+  retryingStuckBefore?: Date;
   limit: number;
   /** (scheduled_at, id) of the last item of the previous page. */
   after?: Keyset;
@@ -64,6 +69,26 @@ export class DeliveriesRepository {
     if (f.postId) q = q.where('d.post_id', '=', f.postId);
     if (f.from) q = q.where('d.scheduled_at', '>=', f.from);
     if (f.to) q = q.where('d.scheduled_at', '<', f.to);
+    if (f.retryingStuckBefore) {
+      const before = f.retryingStuckBefore;
+      q = q.where((eb) =>
+        eb.or([
+          eb('d.status', '<>', 'retrying'),
+          eb('d.scheduled_at', '<', before),
+          eb('d.error', 'like', 'daily cap of %'),
+          eb(
+            eb
+              .selectFrom('delivery_attempts as da')
+              .select('da.outcome')
+              .whereRef('da.delivery_id', '=', 'd.id')
+              .orderBy('da.id', 'desc')
+              .limit(1),
+            '=',
+            'rate-limited',
+          ),
+        ]),
+      );
+    }
     if (f.after) {
       const { at, id } = f.after;
       q = q.where((eb) => eb(eb.refTuple('d.scheduled_at', 'd.id'), '<', eb.tuple(at, id)));

@@ -13,6 +13,8 @@ export interface ListDeliveriesInput {
   postId?: string;
   from?: Date;
   to?: Date;
+  /** See DeliveryFilter.retryingStuckBefore. */
+  retryingStuckBefore?: Date;
   limit: number;
   cursor?: string;
 }
@@ -36,8 +38,9 @@ export class DeliveriesService {
 
   async list(q: ListDeliveriesInput): Promise<{ items: ListedDeliveryView[]; nextCursor: string | null }> {
     const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-    const { statuses, platform, accountId, postId, from, to } = q;
-    const rows = await this.repo.list({ statuses, platform, accountId, postId, from, to, limit: q.limit + 1, after });
+    const { statuses, platform, accountId, postId, from, to, retryingStuckBefore } = q;
+    const filter = { statuses, platform, accountId, postId, from, to, retryingStuckBefore };
+    const rows = await this.repo.list({ ...filter, limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return {

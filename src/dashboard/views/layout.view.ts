@@ -10,10 +10,10 @@ export interface PageContext {
   csrf: string;
 }
 
-type NavKey = 'today' | 'post';
+type NavKey = 'today' | 'failures' | 'post';
 
 /** The pages of issue #9 that this dashboard does not have yet: named, so nobody looks for them, and not links. */
-const NOT_BUILT = ['Failures', 'Accounts', 'Feeds', 'Pauses'];
+const NOT_BUILT = ['Accounts', 'Feeds', 'Pauses'];
 
 export function csrfField(ctx: PageContext): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
@@ -37,6 +37,9 @@ function nav(current: NavKey, ctx: PageContext | null): SafeHtml {
   return html`<nav class="main" aria-label="Dashboard">
       <ul>
         <li><a href="/dashboard/today" ${current === 'today' ? html`aria-current="page"` : ''}>Today</a></li>
+        <li>
+          <a href="/dashboard/failures" ${current === 'failures' ? html`aria-current="page"` : ''}>Failures</a>
+        </li>
         <li><a href="${QUEUES_PATH}" title="bull-board; the browser asks for the API token as password">Queues</a></li>
         <li class="soon">Not built yet: ${NOT_BUILT.join(', ')}</li>
       </ul>
