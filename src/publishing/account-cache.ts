@@ -37,7 +37,7 @@ export class AccountCache {
     const ref = this.toRef(row);
     const known: KnownAccount = { row, adapter, ref, budgets: resolveBudgets(adapter, ref) };
     this.entries.delete(row.id);
-    if (hasDailyCap(row)) return known;
+    if (dailyCapOf(row) !== null) return known;
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(row.id, known);
     return known;
@@ -48,8 +48,8 @@ export class AccountCache {
   }
 }
 
-/** `settings.maxPostsPerDay` (see PublishService.dailyCap). */
-export function hasDailyCap(row: AccountRow): boolean {
+/** `settings.maxPostsPerDay` (see PublishService.dailyCap): a positive whole number, else no cap (null). */
+export function dailyCapOf(row: AccountRow): number | null {
   const cap = Number(row.settings.maxPostsPerDay);
-  return Number.isInteger(cap) && cap > 0;
+  return Number.isInteger(cap) && cap > 0 ? cap : null;
 }

@@ -25,7 +25,7 @@ import type { DeliveryEvent } from '../posts/delivery-transitions';
 import { PostsRepository } from '../posts/posts.repository';
 import { publishArticle } from '../posts/posts.service';
 import { backoffMs, DeliveryStatus, RUNNABLE } from '../posts/statuses';
-import { AccountCache, KnownAccount } from './account-cache';
+import { AccountCache, dailyCapOf, KnownAccount } from './account-cache';
 import { countersOfScope, ResolvedBudget } from './budgets';
 
 const DAY_MS = 24 * 3600_000;
@@ -155,7 +155,7 @@ export class PublishService {
       if (!(e instanceof UndecryptableCredentials)) throw e;
       return this.unreadableCredentials(d, e.message);
     }
-    const units = d.parts && d.parts.length > 1 ? d.parts.length - (d.thread_remote_ids?.length ?? 0) : 1;
+    const units = unitsOf(d);
     const started = performance.now();
     const claim = await this.states.claim(d, { budgets: known.budgets, units }, this.leaseMs, { openAttempt: true });
     switch (claim.kind) {
@@ -192,7 +192,7 @@ export class PublishService {
       ctx,
       budgets: account.budgets,
       claimedAt: claim.at,
-      units: d.parts && d.parts.length > 1 ? d.parts.length - (d.thread_remote_ids?.length ?? 0) : 1,
+      units: unitsOf(d),
       openAttempt: claim.attemptId,
       leaseFrom: claimStarted,
     };
@@ -222,14 +222,26 @@ export class PublishService {
    * every not-started delivery of it held with the reason), rather than a job that fails and comes back for ever.
    */
   private async unreadableCredentials(d: DeliveryRow, reason: string): Promise<JobOutcome> {
-    const accountId = d.account_id as string;
-    if (await this.accountsRepo.markReauthRequired(accountId, reason)) {
-      this.log.warn(`account ${accountId}: stored credentials cannot be decrypted; its pending deliveries are held`);
-    }
-    const error = `account needs re-authentication: ${reason}`;
-    await this.states.apply('hold', { accountId }, { set: () => ({ error }), ownJob: d.id });
+    await this.markReauthRequired(d, reason, 'stored credentials cannot be decrypted');
+    await this.holdAccount(d, reason);
     this.metrics.held.inc({ platform: d.platform });
-    return failed(`held: ${error}`);
+    return failed(`held: account needs re-authentication: ${reason}`);
+  }
+
+  /** The account needs a person (its credentials were refused or cannot be read): said once, by whoever saw it. */
+  private async markReauthRequired(d: DeliveryRow, reason: string, why: string): Promise<void> {
+    if (await this.accountsRepo.markReauthRequired(d.account_id as string, reason)) {
+      this.log.warn(`account ${d.account_id}: ${why}; its pending deliveries are held`);
+    }
+  }
+
+  /** Holds every not-started delivery of the delivery's account with the reason (its turn passes on). */
+  private async holdAccount(d: DeliveryRow, reason: string): Promise<void> {
+    await this.states.apply(
+      'hold',
+      { accountId: d.account_id as string },
+      { set: () => ({ error: `account needs re-authentication: ${reason}` }), ownJob: d.id },
+    );
   }
 
   private async renewLease(p: Publishing): Promise<boolean> {
@@ -365,19 +377,13 @@ export class PublishService {
         return this.retryOrFail(p, raw, 'transient', attempt);
       case 'reauth': {
         // The account first, so whoever sees this delivery held also sees why.
-        if (await this.accountsRepo.markReauthRequired(d.account_id as string, raw)) {
-          this.log.warn(`account ${d.account_id} needs re-authentication; its pending deliveries are held`);
-        }
+        await this.markReauthRequired(d, raw, 'the platform refused its credentials');
         const ok = await this.settle(p, 'hold', attempt, {
           set: () => ({ attempts: d.attempts + 1, error: message }),
         });
         if (!ok) return this.lostClaim(p, 'refused');
         this.metrics.held.inc({ platform });
-        await this.states.apply(
-          'hold',
-          { accountId: d.account_id as string },
-          { set: () => ({ error: `account needs re-authentication: ${raw}` }), ownJob: d.id },
-        );
+        await this.holdAccount(d, raw);
         return failed(`held: ${message}`);
       }
       case 'permanent': {
@@ -518,8 +524,8 @@ export class PublishService {
    * leaves the window. Not an attempt; the delivery stays `retrying` with the time it will go.
    */
   private async dailyCap(d: DeliveryRow, account: AccountRow): Promise<JobOutcome | null> {
-    const cap = Number(account.settings.maxPostsPerDay);
-    if (!Number.isInteger(cap) || cap <= 0) return null;
+    const cap = dailyCapOf(account);
+    if (cap === null) return null;
     const since = new Date(Date.now() - DAY_MS);
     const recent = await this.posts.publishedSince(account.id, since);
     if (recent.length < cap) return null;
@@ -602,4 +608,9 @@ function partLabel(d: DeliveryRow): string {
 function asPlatformError(e: unknown): PlatformError {
   if (isPlatformError(e)) return e;
   return new AmbiguousError(`unexpected error: ${(e as Error)?.message ?? String(e)}`);
+}
+
+/** How many publishes a claim spends: a thread's parts not yet posted, else one. */
+function unitsOf(d: DeliveryRow): number {
+  return d.parts && d.parts.length > 1 ? d.parts.length - (d.thread_remote_ids?.length ?? 0) : 1;
 }

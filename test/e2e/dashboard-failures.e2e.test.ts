@@ -1,10 +1,8 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
 import { telegramError, TelegramFake } from '../fakes/telegram.fake';
-import { launchChromium } from '../support/browser';
+import { launchChromium, screenshotDir, UI_TIMEOUT } from '../support/browser';
 import {
   createMastodonAccount,
   createTelegramAccount,
@@ -15,13 +13,7 @@ import {
 
 jest.setTimeout(180_000);
 
-/** As in dashboard.e2e.test.ts: `CRIER_DASHBOARD_SCREENSHOTS=docs/dashboard` keeps the screenshot for the README. */
-const SHOTS = process.env.CRIER_DASHBOARD_SCREENSHOTS
-  ? path.resolve(process.env.CRIER_DASHBOARD_SCREENSHOTS)
-  : mkdtempSync(path.join(tmpdir(), 'crier-dashboard-'));
-mkdirSync(SHOTS, { recursive: true });
-
-const UI_TIMEOUT = 30_000;
+const SHOTS = screenshotDir();
 
 describe('the Failures inbox in a browser', () => {
   const e2e = useCrier();

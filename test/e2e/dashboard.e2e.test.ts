@@ -1,10 +1,8 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MastodonFake, mastodonError } from '../fakes/mastodon.fake';
 import { telegramError, TelegramFake } from '../fakes/telegram.fake';
-import { launchChromium } from '../support/browser';
+import { launchChromium, screenshotDir, UI_TIMEOUT } from '../support/browser';
 import {
   createMastodonAccount,
   createTelegramAccount,
@@ -18,15 +16,9 @@ jest.setTimeout(180_000);
 
 /**
  * The dashboard as an operator uses it: headless Chromium against the built Crier, the fakes behind it, every
- * control found by its accessible name. `CRIER_DASHBOARD_SCREENSHOTS=docs/dashboard` keeps the screenshots for
- * the README; otherwise they go to a temporary directory (still taken, so that path is exercised).
+ * control found by its accessible name. Screenshots: see screenshotDir (test/support/browser.ts).
  */
-const SHOTS = process.env.CRIER_DASHBOARD_SCREENSHOTS
-  ? path.resolve(process.env.CRIER_DASHBOARD_SCREENSHOTS)
-  : mkdtempSync(path.join(tmpdir(), 'crier-dashboard-'));
-mkdirSync(SHOTS, { recursive: true });
-
-const UI_TIMEOUT = 30_000;
+const SHOTS = screenshotDir();
 
 describe('the dashboard in a browser', () => {
   const e2e = useCrier();

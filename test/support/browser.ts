@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.CRIER_CHROMIUM ?? '/usr/bin/chromium';
@@ -26,4 +28,19 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** How long a browser test waits for the page to show a change (the live refresh, a worker publishing). */
+export const UI_TIMEOUT = 30_000;
+
+/**
+ * Where the dashboard tests put their screenshots: `CRIER_DASHBOARD_SCREENSHOTS=docs/dashboard` keeps them for the
+ * README; otherwise a temporary directory (still taken, so that path is exercised).
+ */
+export function screenshotDir(): string {
+  const dir = process.env.CRIER_DASHBOARD_SCREENSHOTS
+    ? path.resolve(process.env.CRIER_DASHBOARD_SCREENSHOTS)
+    : mkdtempSync(path.join(tmpdir(), 'crier-dashboard-'));
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
