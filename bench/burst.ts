@@ -20,7 +20,7 @@
  * Everything listens on loopback; child processes, Redis keys and databases are removed on exit or Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
@@ -398,6 +398,8 @@ async function runScenario(s: Scenario, p: Params, bareJobsPerSecond: number) {
 
     // From the instant until every delivery is settled, or the time is up: the database, every 250 ms.
     await sleep(Math.max(0, instant - Date.now()));
+    const workerPids = procs.slice(1).map((c) => c.child.pid as number);
+    const cpuBefore = { workers: cpuSecondsOf(workerPids), postgres: await postgresCpu(db), bench: process.cpuUsage() };
     const lastDue = instant + Math.max(...s.posts.map((x) => x.offsetMs));
     const deadline = lastDue + p.timeoutMs;
     let counts: Record<string, number> = {};
@@ -411,6 +413,15 @@ async function runScenario(s: Scenario, p: Params, bareJobsPerSecond: number) {
       await sleep(250);
     }
     const timedOut = TERMINAL.reduce((n, st) => n + (counts[st] ?? 0), 0) < deliveries;
+    // CPU spent per delivery from the instant to the end, by who spent it: a figure that does not depend on what
+    // else the machine was doing (wall-clock rates do). Backends that exited during the burst are not counted.
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const cpuMsPerDelivery = {
+      workers: round(((cpuSecondsOf(workerPids) - cpuBefore.workers) * 1000) / deliveries, 2),
+      postgres: round((((await postgresCpu(db)) - cpuBefore.postgres) * 1000) / deliveries, 2),
+      // The fakes run in this process, with the bench's own polling (a query every 250 ms).
+      fakesAndBench: round((benchCpu.user + benchCpu.system) / 1000 / deliveries, 2),
+    };
 
     const { rows } = await db.query<{ n: number; p50: number; p99: number; max: number; last: Date | null }>(
       `select count(*)::int as n,
@@ -466,6 +477,7 @@ async function runScenario(s: Scenario, p: Params, bareJobsPerSecond: number) {
       deliveriesPerSecond: s.kind === 'burst' ? round(perSecond, 1) : null,
       ratioToBareBullmq: s.kind === 'burst' ? round(perSecond / bareJobsPerSecond, 4) : null,
       latenessSeconds: { p50: round(stats.p50, 3), p99: round(stats.p99, 3), max: round(stats.max, 3) },
+      cpuMsPerDelivery,
       latenessAfterFirstSecond: { p50: round(warm.rows[0].p50, 3), p99: round(warm.rows[0].p99, 3) },
       byPlatform,
       createdAtFakes,
@@ -570,6 +582,10 @@ async function main() {
     console.log(
       `${r.scenario}: slowest ${worst.join(', ')}; after the first second p50 ${f(warm.p50)} s, p99 ${f(warm.p99)} s`,
     );
+    const cpu = r.cpuMsPerDelivery;
+    console.log(
+      `${r.scenario}: CPU ms per delivery: workers ${cpu.workers}, PostgreSQL ${cpu.postgres}, fakes and bench ${cpu.fakesAndBench}`,
+    );
   }
   const out = {
     date: new Date().toISOString(),
@@ -595,3 +611,27 @@ main()
     // Anything still holding the event loop (a stuck socket) must not keep the benchmark alive.
     setTimeout(() => process.exit(), 2000).unref();
   });
+
+/** User + system CPU seconds of these processes so far (/proc; Linux only, 0 elsewhere). */
+function cpuSecondsOf(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone, or not Linux.
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/** CPU seconds of the PostgreSQL backends serving this database now. */
+async function postgresCpu(db: Pool): Promise<number> {
+  const { rows } = await db.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+  );
+  return cpuSecondsOf(rows.map((r) => r.pid));
+}

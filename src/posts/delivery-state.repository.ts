@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ExpressionBuilder, sql, Transaction, UpdateObject } from 'kysely';
 import { DATABASE, Db } from '../database/database';
 import type { ArticleRow, Database, DeliveryRow } from '../database/schema';
+import { TRANSITIONS } from './delivery-transitions';
 import { DeliveryStatus, RUNNABLE } from './statuses';
 
 export type Tx = Transaction<Database>;
@@ -18,8 +19,6 @@ export interface ClaimBudget {
   windowMs: number;
   max: number;
 }
-
-const BUDGET_SPENT = 'CR001';
 
 /** What commits with a worker's settle (see settle). */
 export interface SettleExtra {
@@ -61,12 +60,57 @@ type ClaimedRow = DeliveryRow & {
   c_article_lead: string | null;
 };
 
-/** A claim found a budget spent: nothing was claimed or spent; there is room at `until`. */
-export class BudgetSpent extends Error {
-  constructor(readonly until: Date) {
-    super('rate budget spent');
-  }
+/** One claim of a batch (see claimBatch). */
+export interface ClaimItem {
+  id: string;
+  /** The delivery's account, if known: items are sent in account order. */
+  accountId?: string;
+  token: string;
+  /** The claim's time: its spends' stamp. Distinct per claim, so a settle restamps or refunds its own spends. */
+  now: Date;
+  /** How long the claim holds without a renewal. */
+  leaseMs: number;
+  budgets: readonly ClaimBudget[];
+  /** The publishes it spends; null: counted from the row (a thread's parts not yet posted, else one). */
+  units: number | null;
+  /** Claim only if the account is active at this version (the worker's cache); null: not checked. */
+  accountVersion: string | null;
 }
+
+/** One delivery of a batch settled as published (see settlePublishedBatch). */
+export interface PublishedSettle {
+  id: string;
+  token: string;
+  /** The attempts count to store (the one just made included). */
+  attempts: number;
+  remoteId: string;
+  remoteUrl: string | null;
+  /** When the platform answered: `published_at`, and the spends' new stamp. */
+  at: Date;
+  /** The attempt-log row to close, with its outcome (`published`, `reconciled`). */
+  attempt: { id: number; outcome: string } | null;
+  /** The claim's spends: stamped `claimedAt` by the claim. */
+  spends: { counters: readonly string[]; claimedAt: Date };
+}
+
+/** What a claim came to: claimed; not its turn (or not runnable); or a budget is spent until `until`. */
+export type ClaimOutcome = ({ kind: 'claimed' } & Claimed) | { kind: 'not-turn' } | { kind: 'budget'; until: Date };
+
+/** The columns the claim statement adds to the delivery row. */
+const EXTRA_COLUMNS = [
+  'c_ord',
+  'c_outcome',
+  'c_until',
+  'c_attempt_id',
+  'c_article_id',
+  'c_article_url',
+  'c_article_title',
+  'c_article_image_url',
+  'c_article_video_url',
+  'c_article_lead',
+] as const;
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Just enough of a delivery to give it a job. */
 export interface DeliveryKey {
@@ -121,47 +165,65 @@ export class DeliveryStateRepository {
   }
 
   /**
-   * Claims the delivery when it is due and its turn, spending its budgets, in one round trip (crier_claim,
-   * migrations 0006 and 0007): no other delivery of the account may be `publishing` (a unique index: a second claim
-   * fails with 23505) and none due now may have been scheduled before it. Undefined when it is not its turn (or not
-   * runnable, or, given `accountVersion`, its account is not active at that version); throws BudgetSpent when a
-   * budget is spent (nothing claimed, nothing spent).
+   * Claims deliveries that are due and whose turn it is, spending their budgets, in one round trip for the whole
+   * batch (crier_claim_batch, migration 0014, runs crier_claim of migrations 0006/0007 per item): no other delivery
+   * of the account may be `publishing` (a unique index) and none due now may have been scheduled before it. Per item,
+   * in the items' order: the claim; `not-turn` when it is not its turn (or not runnable, or, given
+   * `accountVersion`, its account is not active at that version); `budget` when a budget is spent (nothing claimed,
+   * nothing spent for that item).
    *
-   * The same statement opens the attempt-log row when `openAttempt` (and the row is not ambiguous: that one is
-   * settled before any send) and reads the post's article: the worker needs nothing else before it publishes.
-   * `units` null: the function counts a thread's remaining parts from the row.
+   * The same statement opens each claimed delivery's attempt-log row (unless it is ambiguous: that one is settled
+   * before any send) and reads its post's article: the worker needs nothing else before it publishes.
    */
-  async claim(
-    id: string,
-    token: string,
-    now: Date,
-    leaseUntil: Date,
-    budgets: readonly ClaimBudget[],
-    units: number | null,
-    accountVersion: string | null = null,
-    openAttempt = false,
-  ): Promise<Claimed | undefined> {
-    try {
-      const r = await sql<ClaimedRow>`
-        with c as (
-          select * from crier_claim(${id}::uuid, ${token}::uuid, ${now}::timestamptz, ${leaseUntil}::timestamptz,
-            ${budgets.map((b) => b.counter)}::text[], ${budgets.map((b) => b.windowMs)}::bigint[],
-            ${budgets.map((b) => b.max)}::integer[], ${units}::integer, ${accountVersion}::bigint)
-        ), att as (
-          insert into delivery_attempts (delivery_id, attempt, started_at)
-          select c.id, c.attempts + 1, ${now}::timestamptz from c where ${openAttempt}::boolean and not c.ambiguous
-          returning id
-        )
-        select c.*, (select id from att) as c_attempt_id, p.article_id as c_article_id, ar.url as c_article_url,
-          ar.title as c_article_title, ar.image_url as c_article_image_url, ar.video_url as c_article_video_url,
-          ar.lead as c_article_lead
-        from c join posts p on p.id = c.post_id left join articles ar on ar.id = p.article_id`.execute(this.db);
-      const found = r.rows[0];
-      if (!found) return undefined;
-      const { c_attempt_id, c_article_id, c_article_url, c_article_title, ...rest } = found;
-      const { c_article_image_url, c_article_video_url, c_article_lead, ...row } = rest;
-      return {
-        row,
+  async claimBatch(items: readonly ClaimItem[]): Promise<ClaimOutcome[]> {
+    // In account order, so two batches meet the one-`publishing`-per-account index in the same order (no deadlock).
+    const order = items.map((_, i) => i).sort((a, b) => compare(items[a].accountId ?? '', items[b].accountId ?? ''));
+    const sorted = order.map((i) => items[i]);
+    const from: number[] = [];
+    const to: number[] = [];
+    const counters: string[] = [];
+    const windows: number[] = [];
+    const maxes: number[] = [];
+    for (const it of sorted) {
+      from.push(counters.length + 1);
+      for (const b of it.budgets) {
+        counters.push(b.counter);
+        windows.push(b.windowMs);
+        maxes.push(b.max);
+      }
+      to.push(counters.length);
+    }
+    const r = await sql<ClaimedRow & { c_ord: number; c_outcome: 'claimed' | 'budget'; c_until: Date | null }>`
+      with c as (
+        select * from crier_claim_batch(${sorted.map((i) => i.id)}::uuid[], ${sorted.map((i) => i.token)}::uuid[],
+          ${sorted.map((i) => i.now)}::timestamptz[], ${sorted.map((i) => i.leaseMs)}::bigint[], ${sorted.map((i) => i.units)}::integer[],
+          ${sorted.map((i) => i.accountVersion)}::bigint[], ${from}::integer[], ${to}::integer[],
+          ${counters}::text[], ${windows}::bigint[], ${maxes}::integer[])
+      ), att as (
+        insert into delivery_attempts (delivery_id, attempt, started_at)
+        select (c.claimed).id, (c.claimed).attempts + 1, (c.claimed).updated_at
+          from c where c.outcome = 'claimed' and not (c.claimed).ambiguous
+        returning id, delivery_id
+      )
+      select (c.claimed).*, c.ord as c_ord, c.outcome as c_outcome, c.until as c_until, att.id as c_attempt_id,
+        p.article_id as c_article_id, ar.url as c_article_url, ar.title as c_article_title,
+        ar.image_url as c_article_image_url, ar.video_url as c_article_video_url, ar.lead as c_article_lead
+      from c left join att on att.delivery_id = (c.claimed).id
+        left join posts p on p.id = (c.claimed).post_id left join articles ar on ar.id = p.article_id`.execute(this.db);
+    const out: ClaimOutcome[] = items.map(() => ({ kind: 'not-turn' }));
+    for (const found of r.rows) {
+      const original = order[found.c_ord - 1];
+      if (found.c_outcome === 'budget') {
+        out[original] = { kind: 'budget', until: new Date(found.c_until as Date) };
+        continue;
+      }
+      const { c_attempt_id, c_article_id, c_article_url, c_article_title, c_article_image_url, c_article_video_url } =
+        found;
+      const row = { ...found } as Partial<typeof found>;
+      for (const k of EXTRA_COLUMNS) delete row[k];
+      out[original] = {
+        kind: 'claimed',
+        row: row as DeliveryRow,
         attemptId: c_attempt_id === null ? null : Number(c_attempt_id),
         articleId: c_article_id,
         article:
@@ -172,14 +234,11 @@ export class DeliveryStateRepository {
                 title: c_article_title as string,
                 image_url: c_article_image_url,
                 video_url: c_article_video_url,
-                lead: c_article_lead as string,
+                lead: found.c_article_lead as string,
               },
       };
-    } catch (e) {
-      const err = e as { code?: string; detail?: string };
-      if (err.code === BUDGET_SPENT) throw new BudgetSpent(new Date(err.detail as string));
-      throw e;
     }
+    return out;
   }
 
   /**
@@ -289,6 +348,77 @@ export class DeliveryStateRepository {
         ? { id: next_id, platform: next_platform, account_id: settledRow.account_id, next_attempt_at: next_at }
         : null;
     return { row: settledRow as DeliveryRow, next };
+  }
+
+  /**
+   * The hot path's settle, for a batch: each delivery is `published` under its claim token, and only if it was, its
+   * attempt row is closed and its spends are restamped to the platform's answer, in one statement for the batch.
+   * Per item, in order: undefined when its claim was lost (nothing written for it), else the row and the account's
+   * next delivery (the statement sees the other deliveries as they were before it).
+   */
+  async settlePublishedBatch(
+    items: readonly PublishedSettle[],
+  ): Promise<({ row: DeliveryRow; next: DeliveryKey | null } | undefined)[]> {
+    const spendIds: string[] = [];
+    const spendKeys: string[] = [];
+    const spendClaimed: Date[] = [];
+    const spendAt: Date[] = [];
+    for (const it of items) {
+      for (const key of new Set(it.spends.counters)) {
+        spendIds.push(it.id);
+        spendKeys.push(key);
+        spendClaimed.push(it.spends.claimedAt);
+        spendAt.push(it.at);
+      }
+    }
+    const now = new Date();
+    const col = <T>(f: (i: PublishedSettle) => T) => items.map(f);
+    const r = await sql<DeliveryRow & { next_id: string | null; next_platform: string | null; next_at: Date | null }>`
+      with i as (
+        select * from unnest(${col((i) => i.id)}::uuid[], ${col((i) => i.token)}::uuid[],
+          ${col((i) => i.attempts)}::integer[], ${col((i) => i.remoteId)}::text[], ${col((i) => i.remoteUrl)}::text[],
+          ${col((i) => i.at)}::timestamptz[], ${col((i) => i.attempt?.id ?? null)}::bigint[],
+          ${col((i) => i.attempt?.outcome ?? null)}::text[])
+          as t(id, token, attempts, remote_id, remote_url, at, attempt_id, attempt_outcome)
+      ), d as (
+        update deliveries x set status = ${TRANSITIONS.publish.to}, claim_token = null, claimed_until = null,
+          attempts = i.attempts, remote_id = i.remote_id, remote_url = i.remote_url, published_at = i.at,
+          error = null, updated_at = i.at
+        from i where x.id = i.id and x.status = 'publishing' and x.claim_token = i.token
+        returning x.*
+      ), a as (
+        update delivery_attempts t set finished_at = i.at, outcome = i.attempt_outcome, status_code = null,
+          error = null, remote_id = i.remote_id
+        from i join d on d.id = i.id where t.id = i.attempt_id
+        returning t.id
+      ), s as (
+        update budget_spends b set at = k.at
+        from unnest(${spendIds}::uuid[], ${spendKeys}::text[], ${spendClaimed}::timestamptz[], ${spendAt}::timestamptz[])
+          as k(id, key, claimed_at, at)
+        join d on d.id = k.id
+        where b.key = k.key and b.at = k.claimed_at
+        returning b.key
+      )
+      select d.*, h.next_id, h.next_platform, h.next_at from d left join lateral (
+        select o.id as next_id, o.platform as next_platform, o.next_attempt_at as next_at from deliveries o
+         where o.account_id = d.account_id and o.id <> d.id and o.status = any(${RUNNABLE}::text[])
+         order by o.next_attempt_at > ${now}::timestamptz,
+           case when o.next_attempt_at <= ${now}::timestamptz then o.scheduled_at else o.next_attempt_at end, o.seq
+         limit 1
+      ) h on true`.execute(this.db);
+    const byId = new Map(
+      r.rows.map(({ next_id, next_platform, next_at, ...row }) => [
+        row.id,
+        {
+          row: row as DeliveryRow,
+          next:
+            next_id && next_platform && next_at
+              ? { id: next_id, platform: next_platform, account_id: row.account_id, next_attempt_at: next_at }
+              : null,
+        },
+      ]),
+    );
+    return items.map((i) => byId.get(i.id));
   }
 
   /** Extends the lease while the claim still holds; false when it was lost (recovered by another worker). */

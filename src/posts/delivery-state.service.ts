@@ -2,25 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { DeliveryRow } from '../database/schema';
 import { QueueService } from '../queue/queue.service';
+import { Coalescer } from '../common/coalescer';
 import {
-  BudgetSpent,
   ClaimBudget,
-  Claimed,
+  ClaimItem,
+  ClaimOutcome,
   DeliveryKey,
   DeliverySet,
   DeliveryStateRepository,
   DeliveryTarget,
+  PublishedSettle,
   SettleExtra,
   Tx,
 } from './delivery-state.repository';
 import { DeliveryEvent, TRANSITIONS } from './delivery-transitions';
 
+/**
+ * `claimed` (with its token and time: the spends' stamp); `not-turn`: not this delivery's turn now (another of the
+ * account is publishing or comes first), or not runnable; `budget`: a budget is spent, nothing was claimed or spent,
+ * come back at `until`.
+ */
 export type ClaimResult =
-  | ({ kind: 'claimed'; token: string; at: Date } & Claimed)
-  /** Not this delivery's turn now (another of the account is publishing or comes first), or not runnable. */
-  | { kind: 'not-turn' }
-  /** A budget is spent: nothing was claimed or spent; come back at `until`. */
-  | { kind: 'budget'; until: Date };
+  | Exclude<ClaimOutcome, { kind: 'claimed' }>
+  | (Extract<ClaimOutcome, { kind: 'claimed' }> & { token: string; at: Date });
 
 export interface ApplyOptions {
   /** Field changes besides the status. */
@@ -31,7 +35,13 @@ export interface ApplyOptions {
   ownJob?: string;
 }
 
-const UNIQUE_VIOLATION = '23505';
+/**
+ * Claims of one process go out together (group commit): up to this many per statement, this many statements at once.
+ * 32 items stay under the 64 subtransactions PostgreSQL tracks per backend without spilling to its SLRU.
+ */
+const CLAIM_BATCH = { maxBatch: 32, maxInFlight: 3 };
+/** Settles of published deliveries go out together the same way (no subtransactions: one plain statement). */
+const SETTLE_BATCH = { maxBatch: 64, maxInFlight: 3 };
 
 /**
  * The one owner of delivery state. Every status change goes through `apply`, `claim` or `settle`: each checks the
@@ -42,11 +52,18 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class DeliveryStateService {
   private readonly log = new Logger(DeliveryStateService.name);
+  private readonly claims: Coalescer<ClaimItem, ClaimOutcome>;
+  private readonly publishedSettles: Coalescer<PublishedSettle, DeliveryRow | undefined>;
+  /** The last claim time handed out by this process (ms): each claim gets its own. */
+  private lastClaimMs = 0;
 
   constructor(
     private readonly repo: DeliveryStateRepository,
     private readonly queues: QueueService,
-  ) {}
+  ) {
+    this.claims = new Coalescer((items) => this.repo.claimBatch(items), CLAIM_BATCH);
+    this.publishedSettles = new Coalescer((items) => this.settlePublishedBatch(items), SETTLE_BATCH);
+  }
 
   async apply(event: DeliveryEvent, target: DeliveryTarget, opts: ApplyOptions = {}): Promise<DeliveryRow[]> {
     const t = TRANSITIONS[event];
@@ -68,34 +85,30 @@ export class DeliveryStateService {
    * Claims a due delivery for publishing, spending its budgets in the same transaction: of two workers, exactly
    * one wins; of two deliveries of one account, only the one whose turn it is. With `accountVersion` the claim
    * also checks the account (active, at that version): the worker's fast path, which has not read the row first.
-   * `openAttempt` opens the attempt-log row in the same statement.
+   * The claim opens the attempt-log row and reads the post's article in the same statement; claims made while
+   * others are in flight share one statement (crier_claim_batch).
    */
   async claim(
-    d: { id: string },
+    d: { id: string; accountId?: string },
     spend: { budgets: readonly ClaimBudget[]; units: number | null },
     leaseMs: number,
-    opts: { accountVersion?: string; openAttempt?: boolean } = {},
+    opts: { accountVersion?: string } = {},
   ): Promise<ClaimResult> {
     const token = randomUUID();
-    const now = new Date();
-    try {
-      const claimed = await this.repo.claim(
-        d.id,
-        token,
-        now,
-        new Date(now.getTime() + leaseMs),
-        spend.budgets,
-        spend.units,
-        opts.accountVersion ?? null,
-        opts.openAttempt ?? false,
-      );
-      return claimed ? { kind: 'claimed', ...claimed, token, at: now } : { kind: 'not-turn' };
-    } catch (e) {
-      if (e instanceof BudgetSpent) return { kind: 'budget', until: e.until };
-      // Another delivery of the account was claimed meanwhile (one `publishing` per account, a unique index).
-      if ((e as { code?: string }).code === UNIQUE_VIOLATION) return { kind: 'not-turn' };
-      throw e;
-    }
+    // Distinct per claim of this process: a settle restamps or refunds the spends stamped with its own claim time.
+    this.lastClaimMs = Math.max(Date.now(), this.lastClaimMs + 1);
+    const now = new Date(this.lastClaimMs);
+    const out = await this.claims.submit({
+      id: d.id,
+      accountId: d.accountId,
+      token,
+      now,
+      leaseMs,
+      budgets: spend.budgets,
+      units: spend.units,
+      accountVersion: opts.accountVersion ?? null,
+    });
+    return out.kind === 'claimed' ? { ...out, token, at: now } : out;
   }
 
   /**
@@ -122,6 +135,27 @@ export class DeliveryStateService {
       });
     }
     return settled.row;
+  }
+
+  /**
+   * The `publish` event for a claimed delivery (the hot path's settle): like `settle`, under the claim token, with
+   * its attempt row and its spends, but sent together with the other settles of this process that are waiting
+   * (one statement per batch, and one pass over the queue for the batch's hand-overs). Undefined when the claim
+   * was lost.
+   */
+  settlePublished(item: PublishedSettle): Promise<DeliveryRow | undefined> {
+    return this.publishedSettles.submit(item);
+  }
+
+  private async settlePublishedBatch(items: PublishedSettle[]): Promise<(DeliveryRow | undefined)[]> {
+    const settled = await this.repo.settlePublishedBatch(items);
+    const next = settled.flatMap((s) => (s?.next ? [s.next] : []));
+    if (next.length > 0) {
+      await this.ensureJobs(next, true).catch((e: Error) => {
+        this.log.warn(`queue update after publish failed (${e.message}); the sweep will mend it`);
+      });
+    }
+    return settled.map((s) => s?.row);
   }
 
   /** The heartbeat of a claim, and the check before anything irreversible: false once the claim is lost. */

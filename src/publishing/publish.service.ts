@@ -98,13 +98,10 @@ export class PublishService {
     if (cached) {
       const started = performance.now();
       const claim = await this.states.claim(
-        { id: deliveryId },
+        { id: deliveryId, accountId },
         { budgets: cached.budgets, units: null },
         this.leaseMs,
-        {
-          accountVersion: cached.row.version,
-          openAttempt: true,
-        },
+        { accountVersion: cached.row.version },
       );
       if (claim.kind === 'budget') return later(claim.until, "waiting for the account's rate budget");
       if (claim.kind === 'claimed') return this.publishClaimed(claim, cached, started);
@@ -157,7 +154,11 @@ export class PublishService {
     }
     const units = unitsOf(d);
     const started = performance.now();
-    const claim = await this.states.claim(d, { budgets: known.budgets, units }, this.leaseMs, { openAttempt: true });
+    const claim = await this.states.claim(
+      { id: d.id, accountId: account.id },
+      { budgets: known.budgets, units },
+      this.leaseMs,
+    );
     switch (claim.kind) {
       case 'not-turn':
         // Another delivery of the account is publishing or comes first: when it finishes it hands the account on.
@@ -462,15 +463,19 @@ export class PublishService {
     attempt: AttemptResult | null,
   ): Promise<JobOutcome> {
     const now = new Date();
-    const ok = await this.settle(p, 'publish', attempt, {
-      set: () => ({
+    const row = await whileUnavailable(() =>
+      this.states.settlePublished({
+        id: p.d.id,
+        token: p.token,
         attempts: p.d.attempts + 1,
-        remote_id: result.remoteId,
-        remote_url: result.remoteUrl,
-        published_at: now,
-        error: null,
+        remoteId: result.remoteId,
+        remoteUrl: result.remoteUrl,
+        at: now,
+        attempt: attempt?.id !== undefined ? { id: attempt.id, outcome: attempt.outcome } : null,
+        spends: { counters: p.budgets.map((b) => b.counter), claimedAt: p.claimedAt },
       }),
-    });
+    );
+    const ok = row !== undefined;
     if (!ok) return this.lostClaim(p, 'published');
     this.metrics.published.inc({ platform: p.d.platform });
     const lateSeconds = Math.max(0, (now.getTime() - new Date(p.d.scheduled_at).getTime()) / 1000);

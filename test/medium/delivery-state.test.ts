@@ -389,5 +389,48 @@ describe('DeliveryStateService (medium)', () => {
       expect(results.filter((r) => r.kind === 'budget')).toHaveLength(5);
       expect(await spends(bot)).toHaveLength(3);
     });
+
+    it('claims made together share one statement; each gets its own outcome and its own claim time', async () => {
+      const free = await dueOf();
+      const spent = unique('account');
+      await spendAt(spent, 1000);
+      const blocked = await dueOf();
+      const a = await cipherAccount();
+      const pair = (await insertPostWith(posts, seconds(-5), [{ account: a }, { account: a }])).deliveryIds;
+      const [r1, r2, r3, r4] = await Promise.all([
+        states.claim(await row(free), FREE, LEASE),
+        states.claim(await row(blocked), { budgets: [budget(spent, 1)], units: 1 }, LEASE),
+        states.claim(await row(pair[0]), FREE, LEASE),
+        states.claim(await row(pair[1]), FREE, LEASE),
+      ]);
+      expect([r1.kind, r2.kind, r3.kind, r4.kind]).toEqual(['claimed', 'budget', 'claimed', 'not-turn']);
+      // A spent budget undoes its own item only: nothing claimed, nothing spent for it.
+      expect((await row(blocked)).status).toBe('scheduled');
+      expect(await spends(spent)).toHaveLength(1);
+      // Distinct claim times: a settle restamps or refunds exactly its own spends, even on a shared counter.
+      const at = [r1, r3].map((r) => (r.kind === 'claimed' ? r.at.getTime() : 0));
+      expect(new Set(at).size).toBe(2);
+    });
+
+    it('two processes claiming on shared counters in opposite orders neither deadlock nor overspend', async () => {
+      const [k1, k2] = [unique('bot'), unique('bot')];
+      const other = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
+      const ids = await Promise.all(Array.from({ length: 16 }, () => dueOf()));
+      const rows = await Promise.all(ids.map(row));
+      // Each item spends both counters; the two processes list them in opposite orders.
+      const results = await Promise.all(
+        rows.map((d, i) =>
+          (i % 2 === 0 ? states : other).claim(
+            d,
+            { budgets: i % 2 === 0 ? [budget(k1, 5), budget(k2, 5)] : [budget(k2, 5), budget(k1, 5)], units: 1 },
+            LEASE,
+          ),
+        ),
+      );
+      expect(results.filter((r) => r.kind === 'claimed')).toHaveLength(5);
+      expect(results.filter((r) => r.kind === 'budget')).toHaveLength(11);
+      expect(await spends(k1)).toHaveLength(5);
+      expect(await spends(k2)).toHaveLength(5);
+    });
   });
 });

@@ -96,10 +96,10 @@ describe('migrations (medium)', () => {
       // The publishing hot path on PGlite: claim (PL/pgSQL), turn, settle (CTEs) with the hand-over, budgets.
       expect(out).toMatchObject({
         claimed: 'publishing',
-        secondRefused: '23505',
+        secondRefused: 'not-turn',
         settled: 'published',
         next: true,
-        budget: 'BudgetSpent',
+        budget: 'budget',
         postStatus: 'publishing',
       });
     }, 60_000);

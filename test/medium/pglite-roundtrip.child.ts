@@ -61,30 +61,30 @@ async function main(): Promise<void> {
       })),
     );
     const states = new DeliveryStateRepository(first.db);
-    const token = randomUUID();
     const budget = [{ counter: `account:${accountId}`, windowMs: 60_000, max: 1 }];
     const now = new Date();
-    const claimed = await states.claim(deliveryIds[0], token, now, new Date(now.getTime() + 30_000), budget, 1);
-    out.claimed = claimed?.row.status;
-    // The account already has a delivery in flight: the unique index refuses a second claim (the service reads
-    // 23505 as "not its turn").
-    out.secondRefused = await states
-      .claim(deliveryIds[1], randomUUID(), now, new Date(now.getTime() + 30_000), [], 1)
-      .then(
-        () => 'claimed',
-        (e: { code?: string }) => e.code,
-      );
-    const settled = await states.settle(deliveryIds[0], token, 'published', () => ({ remote_id: 'r1' }), {
+    const item = (id: string, budgets: typeof budget, at: Date) => ({
+      id,
+      accountId,
+      token: randomUUID(),
+      now: at,
+      leaseMs: 30_000,
+      budgets,
+      units: 1,
+      accountVersion: null,
+    });
+    const head = item(deliveryIds[0], budget, now);
+    const [claimed] = await states.claimBatch([head]);
+    out.claimed = claimed.kind === 'claimed' ? claimed.row.status : claimed.kind;
+    // The account already has a delivery in flight: the unique index refuses a second claim, which the batch
+    // reads as "not its turn" (that item's subtransaction alone is undone).
+    out.secondRefused = (await states.claimBatch([item(deliveryIds[1], [], now)]))[0].kind;
+    const settled = await states.settle(deliveryIds[0], head.token, 'published', () => ({ remote_id: 'r1' }), {
       spends: { counters: budget.map((b) => b.counter), claimedAt: now, units: 1 },
     });
     out.settled = settled?.row.status;
     out.next = settled?.next?.id === deliveryIds[1];
-    out.budget = await states
-      .claim(deliveryIds[1], randomUUID(), new Date(), new Date(Date.now() + 30_000), budget, 1)
-      .then(
-        () => 'claimed',
-        (e: Error) => e.constructor.name,
-      );
+    out.budget = (await states.claimBatch([item(deliveryIds[1], budget, new Date())]))[0].kind;
     out.postStatus = await posts.postStatus(postId);
   } finally {
     await first.close();

@@ -9,6 +9,7 @@ import * as claimFastPath from './20261205-0007-claim-fast-path';
 import * as secretKeyCheck from './20261205-0008-secret-key-check';
 import * as retention from './20261205-0009-retention';
 import * as deliveriesListing from './20261206-0010-deliveries-listing';
+import * as claimBatch from './20261206-0014-claim-batch';
 
 /** Every migration, in order. Bundled in code (not read from disk) so dist/ and the tests see the same list. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261205-0008-secret-key-check': secretKeyCheck,
   '20261205-0009-retention': retention,
   '20261206-0010-deliveries-listing': deliveriesListing,
+  '20261206-0014-claim-batch': claimBatch,
 };
