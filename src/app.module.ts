@@ -1,6 +1,8 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AccountEvents } from './accounts/account-events';
+import { AccountHealthRepository } from './accounts/account-health.repository';
+import { AccountHealthService } from './accounts/account-health.service';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { AccountsService } from './accounts/accounts.service';
@@ -12,6 +14,8 @@ import { ArticlesService } from './articles/articles.service';
 import { ContentPool } from './articles/content-pool';
 import { PreviewsService } from './articles/previews.service';
 import { APP_CONFIG, AppConfig } from './config/config';
+import { ConfigFileRepository } from './config-file/config-file.repository';
+import { ConfigFileService } from './config-file/config-file.service';
 import { DATABASE, Db } from './database/database';
 import { LeasesRepository } from './database/leases.repository';
 import { FeedIngestService } from './feeds/feed-ingest.service';
@@ -22,6 +26,7 @@ import { FeedsController } from './feeds/feeds.controller';
 import { FeedsRepository } from './feeds/feeds.repository';
 import { FeedsService } from './feeds/feeds.service';
 import { HealthController } from './health/health.controller';
+import { PausesModule } from './pauses/pauses.module';
 import { MetricsService } from './health/metrics.service';
 import { AccountHoldsService } from './posts/account-holds.service';
 import { DeliveriesController } from './posts/deliveries.controller';
@@ -38,6 +43,8 @@ import { PublishWorkers } from './publishing/publish.worker';
 import { SweepService } from './publishing/sweep.service';
 import { QueueService } from './queue/queue.service';
 import { QueuesController } from './queue/queues.controller';
+import { QueuesOverviewService } from './queue/queues-overview.service';
+import { QueuesRepository } from './queue/queues.repository';
 import { PRODUCER_REDIS, REDIS } from './queue/redis';
 import { RetentionRepository } from './retention/retention.repository';
 import { RetentionService } from './retention/retention.service';
@@ -95,8 +102,19 @@ export class AppModule {
       FeedIngestService,
       FeedPollService,
       FeedsService,
+      ...PausesModule.providers,
     ];
-    const apiProviders: Provider[] = [PreviewsService, DeliveriesRepository, DeliveriesService];
+    const apiProviders: Provider[] = [
+      PreviewsService,
+      DeliveriesRepository,
+      DeliveriesService,
+      AccountHealthRepository,
+      AccountHealthService,
+      QueuesRepository,
+      QueuesOverviewService,
+      ConfigFileRepository,
+      ConfigFileService,
+    ];
     const workerProviders: Provider[] = [
       BudgetsRepository,
       PublishService,
@@ -115,6 +133,7 @@ export class AppModule {
         DeliveriesController,
         QueuesController,
         FeedsController,
+        ...PausesModule.controllers,
       );
 
     return {

@@ -12,6 +12,7 @@ import { hostileInputGuard, refuseDeepJson } from './common/hostile-input';
 import { createLogger, PinoNestLogger, redact } from './common/logger';
 import { validationPipe } from './common/validation';
 import { ConfigError, loadConfig } from './config/config';
+import { applyConfigFileAtStart, runConfigCommand } from './config-file/config-file.command';
 import { resolveSecrets } from './config/secrets';
 import { DASHBOARD_PATH, mountDashboard, QUEUES_PATH } from './dashboard/dashboard';
 import { openDatabase } from './database/database';
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   let secrets;
   try {
     config = loadConfig(process.env);
+    // `node dist/main.js config check [file]` (npm run config:check): the file alone; no secrets, database or Redis.
+    if (process.argv[2] === 'config') process.exit(runConfigCommand(config, process.env, process.argv.slice(3)));
     secrets = resolveSecrets(config);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -148,6 +151,18 @@ async function main(): Promise<void> {
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');
 
+  if (api) {
+    // The config file (CRIER_CONFIG) is applied before anything is served: a bad one stops the start, listing
+    // every problem with its path and line, as a bad environment does.
+    const refusal = await applyConfigFileAtStart(app, config, process.env, logger);
+    if (refusal) {
+      process.stderr.write(`${refusal}\n`);
+      await app.close();
+      await database.close();
+      for (const c of connections) c.disconnect();
+      process.exit(1);
+    }
+  }
   await app.listen(config.port, config.host);
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const where = api

@@ -1,14 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ADAPTERS } from '../platforms/platform.registry';
-import { CreateAccountDto, UpdateAccountDto } from './accounts.dto';
+import { AccountHealthService } from './account-health.service';
+import { AccountHealthQuery, CreateAccountDto, UpdateAccountDto } from './accounts.dto';
 import { AccountsService } from './accounts.service';
 
 @ApiTags('accounts')
 @ApiBearerAuth()
 @Controller('api/v1')
 export class AccountsController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly health: AccountHealthService,
+  ) {}
 
   @Get('platforms')
   platforms() {
@@ -39,8 +43,14 @@ export class AccountsController {
   }
 
   @Get('accounts')
-  list() {
-    return this.accounts.list();
+  @ApiOperation({
+    summary: 'List accounts, each with its health',
+    description:
+      'health: status, last success, last error, rate-limit wait, pending and held counts, and for platforms ' +
+      'that bill per post (X) the posts and estimated cost of the last 24 hours and of today. One query for all.',
+  })
+  list(@Query() q: AccountHealthQuery) {
+    return this.health.list(q.timezone);
   }
 
   @Get('accounts/:id')
@@ -48,13 +58,27 @@ export class AccountsController {
     return this.accounts.get(id);
   }
 
+  @Get('accounts/:id/health')
+  @ApiOperation({ summary: "One account's health, as in the list" })
+  accountHealth(@Param('id') id: string, @Query() q: AccountHealthQuery) {
+    return this.health.get(id, q.timezone);
+  }
+
   @Patch('accounts/:id')
+  @ApiOperation({
+    summary: 'Change an account',
+    description: '409 when the account is managed by the config file (managedBy "config"): change it there.',
+  })
   update(@Param('id') id: string, @Body() dto: UpdateAccountDto) {
     return this.accounts.update(id, dto);
   }
 
   @Delete('accounts/:id')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete an account',
+    description: '409 when the account is managed by the config file (managedBy "config"): remove it there.',
+  })
   async remove(@Param('id') id: string): Promise<void> {
     await this.accounts.remove(id);
   }

@@ -56,3 +56,14 @@ export class UpdateAccountDto {
   @IsIn(['active', 'disabled'], { message: 'status must be active or disabled' })
   status?: string;
 }
+
+export class AccountHealthQuery {
+  @ApiPropertyOptional({
+    description: 'IANA time zone whose midnight starts "today" in health.cost (default UTC)',
+    example: 'Europe/Berlin',
+  })
+  @IsOptional()
+  @IsString({ message: 'timezone must be an IANA time zone such as Europe/Berlin' })
+  @MaxLength(100, { message: 'timezone must be an IANA time zone such as Europe/Berlin' })
+  timezone?: string;
+}

@@ -44,10 +44,6 @@ export class AccountsRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async setRateLimitedUntil(id: string, until: Date): Promise<void> {
-    await this.db.updateTable('accounts').set({ rate_limited_until: until }).where('id', '=', id).execute();
-  }
-
   /** A page of stored envelopes in id order, after `afterId` (the rekey command walks them all). */
   async envelopes(afterId: string | null, limit: number): Promise<Array<Pick<AccountRow, 'id' | 'credentials_enc'>>> {
     let q = this.db.selectFrom('accounts').select(['id', 'credentials_enc']).orderBy('id').limit(limit);

@@ -21,6 +21,7 @@ import { CredentialCipher, maskSecret, UndecryptableCredentials } from './creden
 import { AccountEvents } from './account-events';
 import { checkHostMove } from './account-host';
 import { CredentialRefreshService } from './credential-refresh.service';
+import { ConfigMark, ManagedBy, managedView, markColumns, refuseManaged } from '../config-file/managed';
 
 export const ACCOUNT_STATUSES = ['active', 'reauth_required', 'disabled'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -38,6 +39,10 @@ export interface AccountView {
   pricing: Pricing | null;
   createdAt: string;
   updatedAt: string;
+  /** 'config' when the config file declares it: the API then refuses to change it (409). */
+  managedBy?: ManagedBy | null;
+  /** Its key in the config file, when managed. */
+  configKey?: string | null;
 }
 
 export interface AccountInput {
@@ -59,7 +64,8 @@ export class AccountsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(input: AccountInput): Promise<AccountView> {
+  /** `mark`: the config file's apply creating the account it declares under that key. */
+  async create(input: AccountInput, mark?: ConfigMark): Promise<AccountView> {
     const adapter = findAdapter(String(input.platform ?? ''));
     if (!adapter) throw new BadInput(`platform must be one of the platform ids listed by GET /api/v1/platforms`);
     const name = requireName(input.name);
@@ -74,6 +80,8 @@ export class AccountsService {
       settings: JSON.stringify(settings),
       credentials_enc: this.cipher.encrypt(id, credentials),
       remote: null,
+      ...markColumns(mark),
+      config_hash: mark?.credentialsHash ?? null,
     });
     return this.view(row);
   }
@@ -92,13 +100,16 @@ export class AccountsService {
     return row;
   }
 
-  async update(id: string, input: AccountInput): Promise<AccountView> {
+  /** `mark`: the config file's apply (without it, an account the file manages answers 409). */
+  async update(id: string, input: AccountInput, mark?: ConfigMark): Promise<AccountView> {
     const row = await this.row(id);
+    refuseManaged('account', row, mark);
     const adapter = getAdapter(row.platform as PlatformId);
     if (input.platform !== undefined && input.platform !== row.platform) {
       throw new BadInput('platform cannot be changed; create a new account');
     }
-    const patch: Parameters<AccountsRepository['update']>[1] = {};
+    const patch: Parameters<AccountsRepository['update']>[1] = { ...markColumns(mark) };
+    if (mark?.credentialsHash) patch.config_hash = mark.credentialsHash;
     if (input.name !== undefined) patch.name = requireName(input.name);
     let moved = false;
     if (input.settings !== undefined) {
@@ -158,8 +169,9 @@ export class AccountsService {
     return { ...kept, ...given };
   }
 
-  async remove(id: string): Promise<void> {
+  async remove(id: string, mark?: ConfigMark): Promise<void> {
     const row = await this.row(id);
+    refuseManaged('account', row, mark);
     await this.events.accountDeleted(row.id);
     await this.repo.delete(row.id);
   }
@@ -235,11 +247,12 @@ export class AccountsService {
       pricing: adapter.pricing ?? null,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
+      ...managedView(row),
     };
   }
 }
 
-function requireName(name: unknown): string {
+export function requireName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '' || name.length > 200) {
     throw new BadInput('name must be a non-empty string of at most 200 characters');
   }
@@ -247,7 +260,7 @@ function requireName(name: unknown): string {
 }
 
 /** Every credential a string; unknown fields refused; required ones present (alternatives: any one group). */
-function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll = true): Record<string, string> {
+export function checkCredentials(adapter: PlatformAdapter, input: unknown, requireAll = true): Record<string, string> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new BadInput('credentials must be an object');
   }
@@ -295,7 +308,7 @@ function checkThread(adapter: PlatformAdapter, v: unknown): string {
   throw new BadInput('settings.thread must be true or false');
 }
 
-function checkSettings(adapter: PlatformAdapter, input: unknown): Record<string, string> {
+export function checkSettings(adapter: PlatformAdapter, input: unknown): Record<string, string> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new BadInput('settings must be an object');
   }

@@ -57,6 +57,21 @@ export class CredentialCipher {
     return this.open(accountId, envelope).credentials;
   }
 
+  /**
+   * A keyed hash (HMAC-SHA256 under the current key) of credentials, for telling whether given values changed
+   * without storing them (the config file's apply, migration 0015). Field order does not matter.
+   */
+  fingerprint(scope: string, credentials: Record<string, string>): string {
+    const sorted = Object.keys(credentials)
+      .sort()
+      .map((k) => [k, credentials[k]]);
+    const key = this.keys.get(this.keyId) as Buffer;
+    return createHmac('sha256', key)
+      .update(`crier credentials fingerprint v1\0${scope}\0`)
+      .update(JSON.stringify(sorted))
+      .digest('base64url');
+  }
+
   /** Whether the envelope is already under the current key (rekey leaves it alone). */
   isCurrent(envelope: string): boolean {
     return envelope.startsWith(`v2.${this.keyId}.`);

@@ -70,6 +70,7 @@ const envSchema = z.object({
   CRIER_LLM_MODEL: z.string().max(200, { message: 'must be at most 200 characters' }).optional(),
   CRIER_LLM_API_KEY: z.string().max(4096, { message: 'must be at most 4096 characters' }).optional(),
   CRIER_LLM_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  CRIER_CONFIG: z.string().max(4096, { message: 'must be at most 4096 characters' }).optional(),
 });
 
 export interface AppConfig {
@@ -104,6 +105,8 @@ export interface AppConfig {
   jobLockMs: number;
   /** OpenAI-compatible summarizer; null when not configured. `apiKey` is a secret: never log. */
   llm: { baseUrl: string; model: string; apiKey: string | undefined; timeoutMs: number } | null;
+  /** CRIER_CONFIG as given: the config file the API role applies at start (src/config-file/); unset: the default. */
+  configFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
             timeoutMs: e.CRIER_LLM_TIMEOUT_MS,
           }
         : null,
+    configFile: e.CRIER_CONFIG,
   };
 }
 

@@ -16,7 +16,6 @@ a { color: var(--accent); }
 header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .5rem 1rem; border-bottom: 1px solid var(--line); background: #f6f8fa; }
 header.top .brand { font-weight: 700; margin-right: auto; }
 nav.main ul { display: flex; flex-wrap: wrap; gap: .25rem 1rem; list-style: none; margin: 0; padding: 0; }
-nav.main .soon { color: var(--muted); }
 nav.main [aria-current="page"] { font-weight: 700; }
 main { padding: 1rem; max-width: 70rem; margin: 0 auto; }
 h1 { font-size: 1.5rem; margin: .25rem 0 1rem; }
@@ -51,7 +50,39 @@ ul.badges { list-style: none; margin: .4rem 0 0; padding: 0; display: flex; flex
 .muted { color: var(--muted); }
 .notice { padding: .5rem .75rem; border-radius: 6px; background: #e6f4ea; border: 1px solid #8cc79b; }
 .error { padding: .5rem .75rem; border-radius: 6px; background: #fde7e9; border: 1px solid #e5a3a8; color: #8a1c1c; }
+.banner { padding: .5rem 1.5rem; background: #fff4ce; border-bottom: 1px solid #e0c060; color: #5c4400; }
+.paused { font-weight: 600; color: #7a5900; }
+ul.pauses { list-style: none; padding: 0; }
+li.pause { border: 1px solid #e0c060; border-radius: 8px; padding: .3rem .9rem; margin-bottom: .8rem; }
+.pause-form { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; }
+.pause-form label { display: flex; flex-direction: column; gap: .2rem; }
 section.delivery { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem; margin-bottom: 1rem; }
+section.delivery p, section.delivery li { overflow-wrap: anywhere; }
+form.reschedule { align-items: flex-end; gap: .5rem 1rem; }
+form.reschedule label { display: flex; flex-direction: column; font-size: .9rem; color: var(--muted); max-width: 100%; }
+ul.accounts { list-style: none; padding: 0; }
+li.account { border: 1px solid var(--line); border-radius: 8px; padding: .3rem .9rem; margin-bottom: .8rem; overflow-wrap: anywhere; }
+dl.health { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0; }
+dl.health dt { color: var(--muted); }
+dl.health dd { margin: 0; }
+.s-active { background: #e6f4ea; color: #0b5d1e; border-color: #8cc79b; }
+.s-reauth_required { background: #fde7e9; color: #8a1c1c; border-color: #e5a3a8; }
+.s-disabled { background: #f1f1f1; color: #555; border-color: #c4c4c4; }
+form.credentials .field { display: flex; flex-direction: column; gap: .2rem; margin-bottom: .75rem; max-width: 32rem; }
+ul.cards, ol.cards { list-style: none; padding: 0; }
+li.card { border: 1px solid var(--line); border-radius: 8px; padding: .3rem .9rem; margin-bottom: .8rem; overflow-wrap: anywhere; }
+li.card h2 { margin-top: .5rem; }
+.item-head { display: flex; flex-wrap: wrap; gap: .25rem .6rem; align-items: baseline; margin-bottom: 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: .5rem 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.wrap { overflow-wrap: anywhere; }
+.warn { color: #8a1c1c; font-weight: 600; }
+.table-wrap { overflow-x: auto; margin-bottom: 1rem; }
+table.grid { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+table.grid th, table.grid td { padding: .3rem .6rem; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+table.grid th[scope="row"], table.grid thead th:first-child { text-align: left; }
+table.grid tfoot th, table.grid tfoot td { font-weight: 700; border-bottom: 0; }
 ul.failures { list-style: none; padding: 0; }
 li.failure { border: 1px solid var(--line); border-radius: 8px; padding: .3rem .9rem; margin-bottom: .8rem; }
 pre.text { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; padding: .5rem; border-radius: 6px; margin: 0; font: inherit; }
@@ -61,6 +92,8 @@ ol.timeline li { margin: .2rem 0; overflow-wrap: anywhere; }
 .sign-in { max-width: 24rem; margin: 10vh auto; padding: 1rem; }
 .sign-in label { display: block; font-weight: 600; margin-bottom: .25rem; }
 .sign-in input { width: 100%; margin-bottom: .75rem; }
+@media (max-width: 40rem) { dl.health { grid-template-columns: 1fr; gap: 0; } dl.health dd { margin-bottom: .4rem; } }
+@media (max-width: 40rem) { dl.facts { grid-template-columns: 1fr; gap: 0; } dl.facts dd { margin-bottom: .4rem; } }
 @media (max-width: 40rem) { main { padding: .75rem; } .filters label { flex: 1 1 40%; } }
 `;
 
@@ -86,8 +119,22 @@ export const SCRIPT = `'use strict';
   var leaving = false;
   document.addEventListener('submit', function () { leaving = true; });
   function later() { setTimeout(tick, 4000); }
+  // A form being filled in inside the region (a pause's reason) is not replaced while it differs from its defaults.
+  function editing() {
+    var fields = region.querySelectorAll('input, select, textarea');
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === 'hidden') continue;
+      if (f.tagName === 'SELECT') {
+        var first = 0;
+        for (var j = 0; j < f.options.length; j++) if (f.options[j].defaultSelected) { first = j; break; }
+        if (f.selectedIndex !== first) return true;
+      } else if (f.value !== f.defaultValue) return true;
+    }
+    return false;
+  }
   function tick() {
-    if (leaving || document.hidden) return later();
+    if (leaving || document.hidden || editing()) return later();
     fetch(url, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'text/html' } })
       .then(function (r) {
         if (r.status === 401) { location.reload(); return null; }

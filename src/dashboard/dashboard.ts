@@ -3,16 +3,26 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { HttpException, INestApplication, Logger } from '@nestjs/common';
 import express, { NextFunction, Request, Response } from 'express';
+import { AccountHealthService } from '../accounts/account-health.service';
+import { AccountsService } from '../accounts/accounts.service';
 import { dashboardAuth } from '../common/auth.middleware';
 import { unavailableDependency } from '../common/errors';
 import { DATABASE, Db } from '../database/database';
+import { FeedsService } from '../feeds/feeds.service';
+import { PausesService } from '../pauses/pauses.service';
 import { DeliveriesService } from '../posts/deliveries.service';
 import { PostsService } from '../posts/posts.service';
 import { QueueService } from '../queue/queue.service';
+import { QueuesOverviewService } from '../queue/queues-overview.service';
+import { addAccounts } from './accounts.routes';
 import { CSS, CSS_PATH, SCRIPT, SCRIPT_PATH } from './assets';
 import { DashboardRepository } from './dashboard.repository';
+import { addFeeds } from './feeds.routes';
 import { addPages } from './pages.routes';
+import { addPauses, loadActivePauses } from './pauses.routes';
+import { addQueues } from './queues.routes';
 import { DashboardSessions } from './session';
+import { DashboardSessionsRepository } from './sessions.repository';
 import { addSignIn, BASE, sessionOf } from './sign-in.routes';
 import { errorPage, QUEUES_PATH } from './views/layout.view';
 
@@ -94,10 +104,15 @@ export function mountDashboard(app: INestApplication, token: string): void {
   });
   app.use(QUEUES_PATH, dashboardAuth(token), serverAdapter.getRouter());
 
-  const sessions = new DashboardSessions(token);
+  const sessions = new DashboardSessions(token, new DashboardSessionsRepository(app.get<symbol, Db>(DATABASE)));
   const deps = {
     posts: app.get(PostsService),
     deliveries: app.get(DeliveriesService),
+    pauses: app.get(PausesService),
+    accounts: app.get(AccountsService),
+    health: app.get(AccountHealthService),
+    feeds: app.get(FeedsService),
+    queues: app.get(QueuesOverviewService),
     repo: new DashboardRepository(app.get<symbol, Db>(DATABASE)),
     sessions,
   };
@@ -106,7 +121,12 @@ export function mountDashboard(app: INestApplication, token: string): void {
   router.get(...asset(CSS_PATH, 'css', CSS));
   router.get(...asset(SCRIPT_PATH, 'js', SCRIPT));
   addSignIn(router, sessions);
+  router.use(loadActivePauses(deps.pauses));
   addPages(router, deps);
+  addPauses(router, deps);
+  addAccounts(router, deps);
+  addFeeds(router, deps);
+  addQueues(router, deps);
   router.use((req: Request, res: Response) => {
     res
       .status(404)

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 
 export const SESSION_COOKIE = 'crier_session';
 /** Holds the nonce the sign-in form's CSRF token is tied to (there is no session yet to tie it to). */
@@ -20,22 +21,39 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(x, y);
 }
 
+/** Where sessions live (DashboardSessionsRepository in PostgreSQL): keyed by the SHA-256 of the session id. */
+export interface SessionStore {
+  insert(idHash: string, expiresAt: Date): Promise<void>;
+  isLive(idHash: string, now: Date): Promise<boolean>;
+  delete(idHash: string): Promise<void>;
+  pruneExpired(now: Date, limit: number): Promise<number>;
+}
+
+/** Expired rows deleted per sign-in: sessions are only made by signing in, so this keeps the table to live ones. */
+export const PRUNE_BATCH = 100;
+
+/** What the store keys a session by: a digest of its id, so the table holds nothing a browser could present. */
+export function sessionIdHash(id: string): string {
+  return b64url(createHash('sha256').update(id).digest());
+}
+
 /**
- * Dashboard sessions as signed cookies: `<id>.<expiry>.<HMAC>`, keyed from the API token. Nothing is stored, so a
- * session holds across restarts and across several API processes behind one address, and changing the API token
- * ends every session at once. The cookie carries no secret: the id is random and the HMAC proves we issued it.
+ * Dashboard sessions: a signed cookie `<id>.<expiry>.<HMAC>` (keyed from the API token) backed by a row in the
+ * store. The signature refuses a forged or altered cookie before any query, and changing the API token ends every
+ * session at once; the row makes signing out real: sign-out deletes it, so a copy of the cookie stops working in
+ * every API process at once. A request costs one primary-key lookup. The cookie carries no secret (the id is
+ * random, the HMAC proves we issued it) and the row holds only the SHA-256 of the id.
  *
- * Sign-out forgets the cookie in the browser and marks the id revoked in this process until it would have expired;
- * another API process would still accept a copy of that cookie until then (at most SESSION_TTL_MS), a trade made
- * for statelessness. CSRF tokens are synchronizer tokens derived from the session id (HMAC), so they need no
- * storage either and die with the session.
+ * CSRF tokens are synchronizer tokens derived from the session id (HMAC), so they need no storage and die with the
+ * session.
  */
 export class DashboardSessions {
   private readonly key: Buffer;
-  private readonly revoked = new Map<string, number>();
+  private readonly log = new Logger('Dashboard');
 
   constructor(
     private readonly apiToken: string,
+    private readonly store: SessionStore,
     private readonly now: () => number = Date.now,
   ) {
     this.key = createHmac('sha256', apiToken).update('crier dashboard sessions v1').digest();
@@ -46,32 +64,36 @@ export class DashboardSessions {
     return sameSecret(candidate, this.apiToken);
   }
 
-  issue(): { session: Session; cookie: string } {
+  /** A new signed-in session: its row first, then the cookie that names it. */
+  async issue(): Promise<{ session: Session; cookie: string }> {
     const id = b64url(randomBytes(18));
-    const expiresAt = this.now() + SESSION_TTL_MS;
-    const body = `${id}.${Math.floor(expiresAt / 1000)}`;
-    return {
-      session: { id, expiresAt: Math.floor(expiresAt / 1000) * 1000 },
-      cookie: `${body}.${this.mac('session', body)}`,
-    };
+    const now = this.now();
+    const expiresAt = Math.floor((now + SESSION_TTL_MS) / 1000) * 1000;
+    const body = `${id}.${expiresAt / 1000}`;
+    await this.store.insert(sessionIdHash(id), new Date(expiresAt));
+    await this.store.pruneExpired(new Date(now), PRUNE_BATCH).catch((e: Error) => {
+      this.log.warn(`could not prune expired dashboard sessions (${e.message}); the next sign-in tries again`);
+    });
+    return { session: { id, expiresAt }, cookie: `${body}.${this.mac('session', body)}` };
   }
 
   /** The session a cookie value proves, or null (missing, forged, expired or signed out). */
-  verify(cookie: string | undefined): Session | null {
+  async verify(cookie: string | undefined): Promise<Session | null> {
     if (!cookie || cookie.length > 200) return null;
     const parts = cookie.split('.');
     if (parts.length !== 3) return null;
     const [id, exp, mac] = parts;
     if (!sameSecret(mac, this.mac('session', `${id}.${exp}`))) return null;
     const expiresAt = Number(exp) * 1000;
-    if (!Number.isSafeInteger(expiresAt) || expiresAt <= this.now() || this.revoked.has(id)) return null;
+    const now = this.now();
+    if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) return null;
+    if (!(await this.store.isLive(sessionIdHash(id), new Date(now)))) return null;
     return { id, expiresAt };
   }
 
-  revoke(session: Session): void {
-    const now = this.now();
-    for (const [id, until] of this.revoked) if (until <= now) this.revoked.delete(id);
-    this.revoked.set(session.id, session.expiresAt);
+  /** Signs the session out everywhere: its row goes, so no process accepts the cookie again. */
+  async revoke(session: Session): Promise<void> {
+    await this.store.delete(sessionIdHash(session.id));
   }
 
   csrfToken(session: Session): string {

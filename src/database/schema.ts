@@ -17,12 +17,17 @@ export interface AccountsTable {
   /** AES-256-GCM envelope of the credentials JSON; never plain text. */
   credentials_enc: string;
   remote: ColumnType<Record<string, unknown> | null, string | null, string | null>;
-  rate_limited_until: NullableTimestamp;
   status_reason: string | null;
   created_at: CreatedTimestamp;
   updated_at: CreatedTimestamp;
   /** Moved by a trigger on every update (migration 0007): a worker's cached account is current when it matches. */
   version: ColumnType<string, never, never>;
+  /** 'config' while the config file declares it (migration 0015); the API then refuses to change it. */
+  managed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Its key in the config file; kept when released, so declaring the key again adopts this row. */
+  config_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Keyed hash (HMAC under the secret key) of the credentials the config file gave; never the credentials. */
+  config_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ArticlesTable {
@@ -124,6 +129,10 @@ export interface FeedsTable {
   next_poll_at: Timestamp;
   created_at: CreatedTimestamp;
   updated_at: CreatedTimestamp;
+  /** 'config' while the config file declares it (migration 0015); the API then refuses to change it. */
+  managed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Its key in the config file; kept when released, so declaring the key again adopts this row. */
+  config_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface FeedItemsTable {
@@ -173,6 +182,13 @@ export interface SecretKeyCheckTable {
   updated_at: CreatedTimestamp;
 }
 
+/** A signed-in dashboard browser (migration 0012): the SHA-256 of its session id, never the id itself. */
+export interface DashboardSessionsTable {
+  id_hash: string;
+  created_at: CreatedTimestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   articles: ArticlesTable;
@@ -186,9 +202,33 @@ export interface Database {
   budget_spends: BudgetSpendsTable;
   leases: LeasesTable;
   secret_key_check: SecretKeyCheckTable;
+  pauses: PausesTable;
+  dashboard_sessions: DashboardSessionsTable;
 }
 
-export type AccountRow = Selectable<AccountsTable>;
+/** A pause (migration 0011): active while `resumed_at` is null; kept afterwards with what resume did. */
+export interface PausesTable {
+  id: string;
+  scope: string;
+  /** The platform id or the account id; null for scope `all`. */
+  target: string | null;
+  reason: string | null;
+  missed: string;
+  /** For `missed: skip`: a missed delivery scheduled longer ago than this is skipped. */
+  skip_older_than_minutes: number | null;
+  created_at: CreatedTimestamp;
+  resumed_at: NullableTimestamp;
+  outcome: NullableJson<{ sent: number; skipped: number; held: number }>;
+  /** 'config' while the config file declares it (migration 0015); the API then refuses to change it. */
+  managed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Its key in the config file; kept when released, so declaring the key again adopts this row. */
+  config_key: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** The config file's columns (migration 0015); optional in a row, as the worker's one-statement read leaves them out. */
+type ConfigColumns = 'managed_by' | 'config_key' | 'config_hash';
+export type AccountRow = Selectable<Omit<AccountsTable, ConfigColumns>> &
+  Partial<Pick<Selectable<AccountsTable>, ConfigColumns>>;
 export type NewAccount = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;
 export type ArticleRow = Selectable<ArticlesTable>;
@@ -197,3 +237,4 @@ export type DeliveryRow = Selectable<DeliveriesTable>;
 export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type FeedRow = Selectable<FeedsTable>;
 export type FeedItemRow = Selectable<FeedItemsTable>;
+export type PauseRow = Selectable<PausesTable>;

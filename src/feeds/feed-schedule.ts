@@ -41,9 +41,13 @@ export function nextPoll(now: Date, pollSeconds: number, random = Math.random): 
   return new Date(now.getTime() + pollSeconds * 1000 * (1 + 0.1 * random()));
 }
 
-/** Next poll after the `failures`-th failure in a row: the interval doubled each time, capped. */
-export function backoffPoll(now: Date, pollSeconds: number, failures: number): Date {
+/** Seconds to the next poll after the `failures`-th failure in a row: the interval doubled each time, capped. */
+export function backoffSeconds(pollSeconds: number, failures: number): number {
   const cap = Math.max(pollSeconds, MAX_BACKOFF_SECONDS);
-  const seconds = Math.min(cap, pollSeconds * 2 ** Math.min(Math.max(failures, 1), 20));
-  return new Date(now.getTime() + seconds * 1000);
+  return Math.min(cap, pollSeconds * 2 ** Math.min(Math.max(failures, 1), 20));
+}
+
+/** Next poll after the `failures`-th failure in a row (see backoffSeconds). */
+export function backoffPoll(now: Date, pollSeconds: number, failures: number): Date {
+  return new Date(now.getTime() + backoffSeconds(pollSeconds, failures) * 1000);
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, Transaction } from 'kysely';
 import { DATABASE, Db } from '../database/database';
-import type { Database, FeedItemRow, FeedRow } from '../database/schema';
+import type { Database, DeliveryRow, FeedItemRow, FeedRow } from '../database/schema';
 import type { ItemKeys } from './item-keys';
 
 type Executor = Db | Transaction<Database>;
@@ -21,6 +21,18 @@ export interface NewFeed {
   lastModified: string | null;
   lastPolledAt: Date;
   nextPollAt: Date;
+  /** Declared by the config file under this key (migration 0015). */
+  configKey?: string;
+}
+
+/** What the config file's apply may change on a feed it declares (the url makes another feed). */
+export interface FeedChanges {
+  accountIds: string[];
+  delaySeconds: number;
+  spacingSeconds: number;
+  template: string | null;
+  backfill: boolean;
+  configKey: string;
 }
 
 export interface NewFeedItem {
@@ -36,6 +48,11 @@ export interface NewFeedItem {
   /** The read of the feed that listed it (see markSeen); default: the database's now(). */
   seenAt?: Date;
 }
+
+export type FeedPostDelivery = Pick<
+  DeliveryRow,
+  'id' | 'post_id' | 'account_id' | 'platform' | 'status' | 'remote_url' | 'error'
+>;
 
 export type KnownKeys = Pick<FeedItemRow, 'guid' | 'link' | 'content_hash'>;
 
@@ -67,8 +84,28 @@ export class FeedsRepository {
         last_polled_at: f.lastPolledAt,
         last_success_at: f.lastPolledAt,
         next_poll_at: f.nextPollAt,
+        ...(f.configKey ? { managed_by: 'config', config_key: f.configKey } : {}),
       })
       .execute();
+  }
+
+  /** The config file's new declaration of a feed (and its mark, adopting a feed it had released). */
+  async reconfigure(id: string, c: FeedChanges): Promise<boolean> {
+    const r = await this.db
+      .updateTable('feeds')
+      .set({
+        account_ids: JSON.stringify(c.accountIds),
+        delay_seconds: c.delaySeconds,
+        spacing_seconds: c.spacingSeconds,
+        template: c.template,
+        backfill: c.backfill,
+        managed_by: 'config',
+        config_key: c.configKey,
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async find(id: string): Promise<FeedRow | undefined> {
@@ -253,6 +290,17 @@ export class FeedsRepository {
       .orderBy('first_seen_at', 'desc')
       .orderBy('id')
       .limit(limit)
+      .execute();
+  }
+
+  /** The deliveries of these posts (what a feed's items became), in creation order. */
+  async postDeliveries(postIds: string[]): Promise<FeedPostDelivery[]> {
+    if (postIds.length === 0) return [];
+    return this.db
+      .selectFrom('deliveries')
+      .select(['id', 'post_id', 'account_id', 'platform', 'status', 'remote_url', 'error'])
+      .where('post_id', 'in', postIds)
+      .orderBy('seq')
       .execute();
   }
 

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListDeliveriesQuery } from './deliveries.dto';
+import { PausesService } from '../pauses/pauses.service';
 import { DeliveriesService } from './deliveries.service';
 
 /**
@@ -11,15 +12,20 @@ import { DeliveriesService } from './deliveries.service';
 @ApiBearerAuth()
 @Controller('api/v1')
 export class DeliveriesController {
-  constructor(private readonly deliveries: DeliveriesService) {}
+  constructor(
+    private readonly deliveries: DeliveriesService,
+    private readonly pauses: PausesService,
+  ) {}
 
   @Get('deliveries')
   @ApiOperation({
     summary: 'List deliveries, newest scheduled first',
-    description: 'Each item adds accountName, platformName, postTitle, cause and reason to the delivery.',
+    description:
+      'Each item adds accountName, platformName, postTitle, cause, reason and waitingFor (the active pause a ' +
+      'scheduled or retrying delivery waits for, else null) to the delivery.',
   })
-  list(@Query() q: ListDeliveriesQuery) {
-    return this.deliveries.list({
+  async list(@Query() q: ListDeliveriesQuery) {
+    const page = await this.deliveries.list({
       statuses: q.status,
       platform: q.platform,
       accountId: q.accountId,
@@ -29,5 +35,6 @@ export class DeliveriesController {
       limit: q.limit ?? 50,
       cursor: q.cursor,
     });
+    return { ...page, items: await this.pauses.withWaitingFor(page.items) };
   }
 }

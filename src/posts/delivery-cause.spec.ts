@@ -8,6 +8,9 @@ describe('deliveryCause', () => {
   it('names why each status that did not go out did not', () => {
     expect(cause('held', 'account needs re-authentication: 401 Unauthorized')).toBe('reauth');
     expect(cause('held', 'account disabled')).toBe('reauth');
+    // Held by a resumed pause (its missed rule): no account to fix, a person releases it.
+    expect(cause('held', 'missed while paused: legal review')).toBe('paused');
+    expect(cause('skipped', 'missed while paused: legal review')).toBe('skipped');
     expect(cause('failed', 'Validation failed: Text character limit of 500 exceeded', 'permanent')).toBe('rejected');
     expect(cause('failed', 'gave up after 3 attempts: 502 Bad Gateway', 'transient')).toBe('rejected');
     expect(cause('unconfirmed', 'timed out; Telegram offers no way to check whether it was posted')).toBe(

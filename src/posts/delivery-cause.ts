@@ -3,6 +3,7 @@ import type { DeliveryStatus } from './statuses';
 /** Why a delivery did not go out (yet), in words an operator acts on: the dashboard's filters and badges. */
 export const DELIVERY_CAUSES = [
   'reauth',
+  'paused',
   'rate-limited',
   'rejected',
   'unknown-outcome',
@@ -18,6 +19,9 @@ export interface CauseInput {
   lastOutcome: string | null;
 }
 
+/** The `error` of a delivery a resumed pause skipped or held (PausesService.resume). */
+export const MISSED_WHILE_PAUSED = 'missed while paused: ';
+
 /** The daily-cap deferral (PublishService.dailyCap) writes no attempt; its error says so. */
 const DAILY_CAP = /^daily cap of \d+ posts reached/;
 
@@ -29,8 +33,9 @@ const DAILY_CAP = /^daily cap of \d+ posts reached/;
 export function deliveryCause({ status, error, lastOutcome }: CauseInput): DeliveryCause | null {
   switch (status) {
     case 'held':
-      // Held only ever means "the account needs a person": refused credentials or a disabled account.
-      return 'reauth';
+      // Held means "the account needs a person" (refused credentials, a disabled account), or a resumed pause held
+      // what it made miss its time (a person releases it with retry).
+      return error !== null && error.startsWith(MISSED_WHILE_PAUSED) ? 'paused' : 'reauth';
     case 'retrying':
       // The attempt log carries the platform error's kind; the error text is only for people.
       return lastOutcome === 'rate-limited' || (error !== null && DAILY_CAP.test(error)) ? 'rate-limited' : null;

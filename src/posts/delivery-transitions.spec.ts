@@ -4,7 +4,7 @@ import { eventsFrom, followers, needsFence, nextStatus, TRANSITIONS } from './de
 describe('delivery transitions', () => {
   it('answers "what may follow held?" from the table', () => {
     expect(followers('held').sort()).toEqual(['cancelled', 'scheduled']);
-    expect(eventsFrom('held').sort()).toEqual(['cancel', 'reschedule', 'resume']);
+    expect(eventsFrom('held').sort()).toEqual(['cancel', 'reschedule', 'resume', 'userRetry']);
   });
 
   it('published and skipped are final', () => {
@@ -25,9 +25,22 @@ describe('delivery transitions', () => {
     expect(needsFence('hold', 'scheduled')).toBe(false);
   });
 
-  it('the user can bring back failed, unconfirmed and cancelled deliveries, and nothing else', () => {
+  it('a resumed pause may skip or hold a delivery that has not started, without a claim', () => {
+    for (const s of ['scheduled', 'retrying'] as const) {
+      expect(nextStatus(s, 'skip')).toBe('skipped');
+      expect(nextStatus(s, 'hold')).toBe('held');
+      expect(needsFence('skip', s)).toBe(false);
+      expect(needsFence('hold', s)).toBe(false);
+    }
+    expect(needsFence('skip', 'publishing')).toBe(true);
+    expect(nextStatus('held', 'skip')).toBeNull();
+  });
+
+  it('the user can bring back failed, unconfirmed, cancelled and held deliveries, and nothing else', () => {
     const from = TRANSITIONS.userRetry.from as readonly DeliveryStatus[];
-    expect([...from].sort()).toEqual(['cancelled', 'failed', 'unconfirmed']);
+    expect([...from].sort()).toEqual(['cancelled', 'failed', 'held', 'unconfirmed']);
+    // A delivery a resumed pause held is released by a person with the same retry.
+    expect(nextStatus('held', 'userRetry')).toBe('scheduled');
     expect(nextStatus('published', 'userRetry')).toBeNull();
     expect(nextStatus('failed', 'userRetry')).toBe('scheduled');
   });

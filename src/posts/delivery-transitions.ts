@@ -19,9 +19,15 @@ export const TRANSITIONS = {
   fail: { from: ['publishing'], to: 'failed', fenced: true },
   /** The post may or may not be out, and the platform cannot be read: a person decides. */
   unconfirm: { from: ['publishing'], to: 'unconfirmed', fenced: true },
-  /** The platform cannot take this article at all. */
-  skip: { from: ['publishing'], to: 'skipped', fenced: true },
-  /** The account needs a person (refused credentials, disabled): this delivery waits for it. */
+  /**
+   * The platform cannot take this article at all; or a resumed pause found it missed its time by too much (from
+   * `scheduled`/`retrying`, needing no claim).
+   */
+  skip: { from: ['scheduled', 'retrying', 'publishing'], to: 'skipped', fenced: true },
+  /**
+   * The account needs a person (refused credentials, disabled), or a resumed pause held what it made miss its
+   * time: this delivery waits for a person.
+   */
   hold: { from: ['scheduled', 'retrying', 'publishing'], to: 'held', fenced: true },
   /** A `publishing` delivery whose worker's lease ran out: settled (reconcile or idempotency) before any re-send. */
   recover: { from: ['publishing'], to: 'retrying', fenced: false },
@@ -31,15 +37,15 @@ export const TRANSITIONS = {
   cancel: { from: ['scheduled', 'retrying', 'held'], to: 'cancelled', fenced: false },
   /** The account works again (new credentials, a good verify). */
   resume: { from: ['held'], to: 'scheduled', fenced: false },
-  /** The user asks for another try. */
-  userRetry: { from: ['failed', 'unconfirmed', 'cancelled'], to: 'scheduled', fenced: false },
+  /** The user asks for another try (or releases a held one: its account is checked again before it goes). */
+  userRetry: { from: ['failed', 'unconfirmed', 'cancelled', 'held'], to: 'scheduled', fenced: false },
   /** The user moves the post: not-started deliveries keep their status and take the new time. */
   reschedule: { from: ['scheduled', 'retrying', 'held'], to: null, fenced: false },
 } as const satisfies Record<string, { from: readonly DeliveryStatus[]; to: DeliveryStatus | null; fenced: boolean }>;
 
 export type DeliveryEvent = keyof typeof TRANSITIONS;
 
-/** `hold` leaves `publishing` only with the claim; from `scheduled`/`retrying` it needs none. */
+/** `hold` and `skip` leave `publishing` only with the claim; from `scheduled`/`retrying` they need none. */
 export function needsFence(event: DeliveryEvent, from: DeliveryStatus): boolean {
   return TRANSITIONS[event].fenced && from === 'publishing';
 }

@@ -3,13 +3,17 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import type { Response } from 'express';
 import { BadInput } from '../common/errors';
 import { CreatePostDto, ListPostsQuery, ReschedulePostDto } from './posts.dto';
+import { PausesService } from '../pauses/pauses.service';
 import { PostsService } from './posts.service';
 
 @ApiTags('posts')
 @ApiBearerAuth()
 @Controller('api/v1')
 export class PostsController {
-  constructor(private readonly posts: PostsService) {}
+  constructor(
+    private readonly posts: PostsService,
+    private readonly pauses: PausesService,
+  ) {}
 
   @Post('posts')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key again returns the first response' })
@@ -62,9 +66,24 @@ export class PostsController {
   }
 
   @Get('deliveries/:id')
-  @ApiOperation({ summary: 'A delivery with its attempt log (attemptLog, oldest first)' })
-  delivery(@Param('id') id: string) {
-    return this.posts.delivery(id);
+  @ApiOperation({
+    summary: 'A delivery with its attempt log (attemptLog, oldest first)',
+    description: 'waitingFor names the active pause a scheduled or retrying delivery waits for, else null.',
+  })
+  async delivery(@Param('id') id: string) {
+    const [d] = await this.pauses.withWaitingFor([await this.posts.delivery(id)]);
+    return d;
+  }
+
+  @Patch('deliveries/:id')
+  @ApiOperation({
+    summary: 'Move one delivery to another time (the post and its other deliveries keep theirs)',
+    description:
+      "`scheduledAt` as for PATCH /posts/:id; a local time is read in `timezone`, else the post's. 200 with the " +
+      'delivery; 409 unless it is scheduled, retrying or held.',
+  })
+  rescheduleDelivery(@Param('id') id: string, @Body() dto: ReschedulePostDto) {
+    return this.posts.rescheduleDelivery(id, dto.scheduledAt, dto.timezone);
   }
 
   @Post('deliveries/:id/retry')

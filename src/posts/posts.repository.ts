@@ -167,7 +167,6 @@ export class PostsRepository {
         'accounts.settings as a_settings',
         'accounts.credentials_enc as a_credentials_enc',
         'accounts.remote as a_remote',
-        'accounts.rate_limited_until as a_rate_limited_until',
         'accounts.status_reason as a_status_reason',
         'accounts.created_at as a_created_at',
         'accounts.updated_at as a_updated_at',
@@ -177,7 +176,7 @@ export class PostsRepository {
       .executeTakeFirst();
     if (!r) return undefined;
     const { p_article_id, a_id, a_platform, a_name, a_status, a_settings, a_credentials_enc, a_remote, ...rest } = r;
-    const { a_rate_limited_until, a_status_reason, a_created_at, a_updated_at, a_version, ...delivery } = rest;
+    const { a_status_reason, a_created_at, a_updated_at, a_version, ...delivery } = rest;
     const account: AccountRow | null =
       a_id === null
         ? null
@@ -189,7 +188,6 @@ export class PostsRepository {
             settings: a_settings as Record<string, string>,
             credentials_enc: a_credentials_enc as string,
             remote: a_remote,
-            rate_limited_until: a_rate_limited_until,
             status_reason: a_status_reason,
             created_at: a_created_at as Date,
             updated_at: a_updated_at as Date,

@@ -57,7 +57,7 @@ export interface PostView {
 }
 
 /** What "retry failed" takes: of the deliveries that did not go out, those the user-retry event may move. */
-const RETRY_FAILED: readonly DeliveryStatus[] = (['failed', 'unconfirmed', 'held'] as const).filter(
+const RETRY_FAILED: readonly DeliveryStatus[] = (['failed', 'unconfirmed'] as const).filter(
   (s) => nextStatus(s, 'userRetry') !== null,
 );
 
@@ -158,6 +158,25 @@ export class PostsService {
     return this.get(post.id);
   }
 
+  /**
+   * Moves one delivery of a post (one target later or sooner than the others); the post keeps its own time. A
+   * local `scheduledAt` is read in `timezone`, else in the post's stored one.
+   */
+  async rescheduleDelivery(id: string, scheduledAtText: string, timezone?: string): Promise<DeliveryView> {
+    const d = await this.deliveryRow(id);
+    const post = await this.postRow(d.post_id);
+    const at = this.scheduledAt(scheduledAtText, timezone ?? post.timezone ?? undefined);
+    const [moved] = await this.states.apply(
+      'reschedule',
+      { ids: [d.id] },
+      { set: () => ({ scheduled_at: at, next_attempt_at: at }) },
+    );
+    if (!moved) {
+      throw new Conflict(`delivery ${id} is ${d.status}; only scheduled, retrying or held deliveries can be moved`);
+    }
+    return deliveryView(moved);
+  }
+
   async cancel(id: string): Promise<PostView> {
     const post = await this.postRow(id);
     const cancelled = await this.states.apply('cancel', { postId: post.id }, { set: () => ({ error: null }) });
@@ -170,7 +189,7 @@ export class PostsService {
     const [row] = await this.userRetry([d]);
     if (!row) {
       throw new Conflict(
-        `delivery ${id} is ${d.status}; only failed, unconfirmed or cancelled deliveries can be retried`,
+        `delivery ${id} is ${d.status}; only failed, unconfirmed, cancelled or held deliveries can be retried`,
       );
     }
     return deliveryView(row);

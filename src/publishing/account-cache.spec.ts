@@ -10,7 +10,6 @@ const row = (id: string, version: string, settings: Record<string, string> = {})
   settings: { chatId: '-100', ...settings },
   credentials_enc: 'enc',
   remote: null,
-  rate_limited_until: null,
   status_reason: null,
   created_at: new Date(),
   updated_at: new Date(),

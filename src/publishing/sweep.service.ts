@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LeasesRepository } from '../database/leases.repository';
+import { coveringPause, pauseRule } from '../pauses/pause-rules';
+import { PausesRepository } from '../pauses/pauses.repository';
 import { DeliveryStateService } from '../posts/delivery-state.service';
 import { QueueService } from '../queue/queue.service';
 import { RetentionService } from '../retention/retention.service';
@@ -31,6 +33,7 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
     private readonly budgets: BudgetsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly retention: RetentionService,
+    private readonly pauses: PausesRepository,
   ) {}
 
   onModuleInit(): void {
@@ -70,9 +73,13 @@ export class SweepService implements OnModuleInit, OnApplicationShutdown {
       const now = new Date();
       let restored = 0;
       let after: string | undefined;
+      // A paused head's job would only end "not its turn" (the claim refuses it): it waits without one, and the
+      // resume hands its account over. One small read a sweep.
+      const paused = (await this.pauses.active()).map(pauseRule);
       for (;;) {
         const heads = await this.states.dueHeads(now, new Date(now.getTime() + this.horizonMs), after, PAGE);
-        restored += await this.restore(heads, 'missing');
+        const runnable = heads.filter((h) => !coveringPause(paused, { platform: h.platform, accountId: h.account_id }));
+        restored += await this.restore(runnable, 'missing');
         const last = heads.at(-1)?.account_id;
         if (heads.length < PAGE || !last) break;
         after = last;

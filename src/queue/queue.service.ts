@@ -18,6 +18,14 @@ export interface QueueCounts {
   paused: number;
 }
 
+/** Who works a queue, and its job waiting longest (the far end of the waiting list), if any. */
+export interface QueueLive {
+  platform: PlatformId;
+  /** Workers connected to the queue (BullMQ names their connections; CLIENT LIST). */
+  workers: number;
+  oldestWaiting: { jobId: string; deliveryId: string; addedAt: Date } | null;
+}
+
 /** What a delivery's job is made from: its id, its platform's queue, its account (a hint for the worker). */
 export interface JobDelivery {
   id: string;
@@ -181,6 +189,20 @@ export class QueueService implements OnModuleDestroy {
           failed: c.failed ?? 0,
           paused: paused ? waiting : 0,
         };
+      }),
+    );
+  }
+
+  /** Workers and the oldest waiting job of every queue; the commands of all queues in flight together. */
+  async live(): Promise<QueueLive[]> {
+    return Promise.all(
+      [...this.queues].map(async ([platform, q]) => {
+        // Ascending from 0: the first job pushed to the waiting list that is still there.
+        const [workers, [oldest]] = await Promise.all([q.getWorkersCount(), q.getJobs(['wait'], 0, 0, true)]);
+        const oldestWaiting = oldest?.id
+          ? { jobId: oldest.id, deliveryId: oldest.data.deliveryId, addedAt: new Date(oldest.timestamp) }
+          : null;
+        return { platform, workers, oldestWaiting };
       }),
     );
   }

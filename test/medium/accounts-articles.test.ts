@@ -90,7 +90,7 @@ describe('AccountsRepository and ArticlesRepository (medium)', () => {
       expect([...results].sort()).toEqual([false, true]);
     });
 
-    it('update, findMany, setRateLimitedUntil and delete round-trip', async () => {
+    it('update, findMany and delete round-trip', async () => {
       const a = await createAccount({ botToken: 't' });
       const b = await createAccount({ botToken: 'u' });
       expect((await accounts.update(a.id, { name: 'Renamed' }))?.name).toBe('Renamed');
@@ -99,9 +99,6 @@ describe('AccountsRepository and ArticlesRepository (medium)', () => {
         [a.id, b.id].sort(),
       );
       expect(await accounts.findMany([])).toEqual([]);
-      const until = new Date(Date.now() + 90_000);
-      await accounts.setRateLimitedUntil(a.id, until);
-      expect((await accounts.find(a.id))!.rate_limited_until?.getTime()).toBe(until.getTime());
       expect(await accounts.delete(a.id)).toBe(true);
       expect(await accounts.delete(a.id)).toBe(false);
       expect(await accounts.find(a.id)).toBeUndefined();

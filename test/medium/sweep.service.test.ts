@@ -6,6 +6,7 @@ import type { AccountRow } from '../../src/database/schema';
 import { PostsRepository } from '../../src/posts/posts.repository';
 import type { DeliveryStatus } from '../../src/posts/statuses';
 import { LeasesRepository } from '../../src/database/leases.repository';
+import { PausesRepository } from '../../src/pauses/pauses.repository';
 import { DeliveryStateRepository } from '../../src/posts/delivery-state.repository';
 import { DeliveryStateService } from '../../src/posts/delivery-state.service';
 import { BudgetsRepository } from '../../src/publishing/budgets.repository';
@@ -70,6 +71,7 @@ describe('SweepService.sweepOnce (medium)', () => {
       new BudgetsRepository(m.db),
       config,
       retention,
+      new PausesRepository(m.db),
     );
   });
 
@@ -186,7 +188,15 @@ describe('SweepService.sweepOnce (medium)', () => {
     await insertPostWith(posts, seconds(-60), [{ account: tg }, { account: masto }]);
     const leases = new LeasesRepository(m.db);
     const retention = new RetentionService(new RetentionRepository(m.db), config);
-    const twin = new SweepService(states, queues, leases, new BudgetsRepository(m.db), config, retention);
+    const twin = new SweepService(
+      states,
+      queues,
+      leases,
+      new BudgetsRepository(m.db),
+      config,
+      retention,
+      new PausesRepository(m.db),
+    );
     const [a, b] = await Promise.all([sweep.sweepOnce(), twin.sweepOnce()]);
     expect([a, b].sort()).toEqual([0, 2]);
     expect(await totalJobs()).toBe(2);

@@ -21,6 +21,7 @@ export const FAILURES_LIVE = '/dashboard/failures/live';
 
 /** What to do about it, in words, when the stored error does not say enough. */
 function advice(d: ListedDeliveryView): string | null {
+  if (d.cause === 'paused') return 'Held when its pause was resumed: Retry sends it.';
   if (d.status === 'held') return "Fix the account's credentials (PATCH /api/v1/accounts/:id); it is sent once fixed.";
   if (d.status === 'unconfirmed') return 'The platform may have published it: check there before retrying.';
   if (d.cause === 'rate-limited') return 'The platform asked us to slow down; it is sent again automatically.';
@@ -30,7 +31,8 @@ function advice(d: ListedDeliveryView): string | null {
 
 function row(d: ListedDeliveryView, m: FailuresModel, ctx: PageContext): SafeHtml {
   const head = `f-${d.id}`;
-  const retryable = (RETRYABLE_BY_USER as readonly string[]).includes(d.status);
+  // A delivery a resumed pause held is released by a person with Retry; one held for its account is not.
+  const retryable = (RETRYABLE_BY_USER as readonly string[]).includes(d.status) || d.cause === 'paused';
   const cancellable = NOT_STARTED.includes(d.status as DeliveryStatus);
   const back = query({ tz: m.tz, back: 'failures' });
   const reason = d.reason ? d.reason.slice(0, REASON_SHOWN) : null;

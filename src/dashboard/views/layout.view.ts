@@ -8,12 +8,11 @@ export const QUEUES_PATH = '/admin/queues';
 /** What every signed-in page needs: the CSRF token for its forms. */
 export interface PageContext {
   csrf: string;
+  /** The active pauses (what each covers, in words, and why): a banner on every page while there are any. */
+  pauses?: readonly { what: string; reason: string | null }[];
 }
 
-type NavKey = 'today' | 'failures' | 'post';
-
-/** The pages of issue #9 that this dashboard does not have yet: named, so nobody looks for them, and not links. */
-const NOT_BUILT = ['Accounts', 'Feeds', 'Pauses'];
+type NavKey = 'today' | 'failures' | 'post' | 'pauses' | 'accounts' | 'feeds' | 'queues';
 
 export function csrfField(ctx: PageContext): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
@@ -40,13 +39,26 @@ function nav(current: NavKey, ctx: PageContext | null): SafeHtml {
         <li>
           <a href="/dashboard/failures" ${current === 'failures' ? html`aria-current="page"` : ''}>Failures</a>
         </li>
-        <li><a href="${QUEUES_PATH}" title="bull-board; the browser asks for the API token as password">Queues</a></li>
-        <li class="soon">Not built yet: ${NOT_BUILT.join(', ')}</li>
+        <li>
+          <a href="/dashboard/accounts" ${current === 'accounts' ? html`aria-current="page"` : ''}>Accounts</a>
+        </li>
+        <li><a href="/dashboard/pauses" ${current === 'pauses' ? html`aria-current="page"` : ''}>Pauses</a></li>
+        <li><a href="/dashboard/feeds" ${current === 'feeds' ? html`aria-current="page"` : ''}>Feeds</a></li>
+        <li><a href="/dashboard/queues" ${current === 'queues' ? html`aria-current="page"` : ''}>Queues</a></li>
       </ul>
     </nav>
     <form class="inline" method="post" action="/dashboard/sign-out">
       ${csrfField(ctx)}<button type="submit">Sign out</button>
     </form>`;
+}
+
+function pauseBanner(ctx: PageContext | null): SafeHtml {
+  if (!ctx?.pauses || ctx.pauses.length === 0) return html``;
+  return html`<div class="banner" role="status">
+    <strong>Publishing is paused:</strong>
+    ${ctx.pauses.map((p, i) => html`${i > 0 ? '; ' : ''}${p.what}${p.reason ? html` (${p.reason})` : ''}`)}.
+    <a href="/dashboard/pauses">Pauses</a>
+  </div>`;
 }
 
 export function page(opts: {
@@ -70,6 +82,7 @@ export function page(opts: {
 <body${opts.needsTz ? html` data-needs-tz="1"` : ''}>
 <a class="skip" href="#main">Skip to content</a>
 <header class="top"><span class="brand">Crier</span>${nav(opts.current ?? 'post', opts.ctx)}</header>
+${pauseBanner(opts.ctx)}
 <main id="main" tabindex="-1">
 ${opts.body}
 </main>

@@ -8,7 +8,8 @@ import { formatTime, page, PageContext, platformName, statusWord } from './layou
 
 export interface TodayModel {
   query: TodayQuery;
-  posts: Array<TodayPost & { badges: BadgeRow[] }>;
+  /** A badge's `paused`: "paused: <reason>" when an active pause holds the delivery back. */
+  posts: Array<TodayPost & { badges: Array<BadgeRow & { paused?: string }> }>;
   /** More posts matched than are shown (`limit`). */
   truncated: boolean;
   limit: number;
@@ -41,12 +42,13 @@ export function liveUrl(q: TodayQuery): string {
   return `/dashboard/today/live${query(params(q))}`;
 }
 
-function badge(b: BadgeRow): SafeHtml {
+function badge(b: BadgeRow & { paused?: string }): SafeHtml {
   const reason = b.error && b.status !== 'published' ? b.error.slice(0, REASON_SHOWN) : null;
   return html`<li class="badge s-${b.status}">
     <span class="platform">${platformName(b.platform)}</span><span aria-hidden="true">·</span>
     <span class="account">${b.accountName ?? '(deleted account)'}</span>
     <span class="status">${statusWord(b.status)}</span>
+    ${b.paused ? html`<span class="paused">${b.paused}</span>` : ''}
     ${reason ? html`<span class="reason">${reason}</span>` : ''}
   </li>`;
 }

@@ -9,7 +9,11 @@ import * as claimFastPath from './20261205-0007-claim-fast-path';
 import * as secretKeyCheck from './20261205-0008-secret-key-check';
 import * as retention from './20261205-0009-retention';
 import * as deliveriesListing from './20261206-0010-deliveries-listing';
+import * as pauses from './20261206-0011-pauses';
+import * as dashboardSessions from './20261206-0012-dashboard-sessions';
+import * as accountHealth from './20261206-0013-account-health';
 import * as claimBatch from './20261206-0014-claim-batch';
+import * as configFile from './20261206-0015-config-file';
 
 /** Every migration, in order. Bundled in code (not read from disk) so dist/ and the tests see the same list. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -23,5 +27,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261205-0008-secret-key-check': secretKeyCheck,
   '20261205-0009-retention': retention,
   '20261206-0010-deliveries-listing': deliveriesListing,
+  '20261206-0011-pauses': pauses,
+  '20261206-0012-dashboard-sessions': dashboardSessions,
+  '20261206-0013-account-health': accountHealth,
   '20261206-0014-claim-batch': claimBatch,
+  '20261206-0015-config-file': configFile,
 };
