@@ -82,8 +82,11 @@ describe('the Failures inbox in a browser', () => {
     expect(await failed.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
     const waiting = row(page, 'Account needs re-authentication', heldText);
     expect(await waiting.innerText()).toMatch(/Mastodon\s*·\s*Newsroom on Mastodon\s+held/);
-    expect(await waiting.innerText()).toContain("Fix the account's credentials (PATCH /api/v1/accounts/:id)");
+    expect(await waiting.innerText()).toContain("Fix the account's credentials (Edit credentials, or PATCH");
     expect(await waiting.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    // The account's own fixes, as on the Accounts page.
+    expect(await waiting.getByRole('button', { name: 'Verify' }).count()).toBe(1);
+    expect(await waiting.getByRole('button', { name: 'Edit credentials' }).count()).toBe(1);
     expect(await page.getByRole('heading', { level: 2 }).allInnerTexts()).toEqual([
       'Account needs re-authentication (1)',
       'Rejected by the platform (1)',

@@ -22,7 +22,9 @@ export const FAILURES_LIVE = '/dashboard/failures/live';
 /** What to do about it, in words, when the stored error does not say enough. */
 function advice(d: ListedDeliveryView): string | null {
   if (d.cause === 'paused') return 'Held when its pause was resumed: Retry sends it.';
-  if (d.status === 'held') return "Fix the account's credentials (PATCH /api/v1/accounts/:id); it is sent once fixed.";
+  if (d.status === 'held') {
+    return "Fix the account's credentials (Edit credentials, or PATCH /api/v1/accounts/:id); it is sent once fixed.";
+  }
   if (d.status === 'unconfirmed') return 'The platform may have published it: check there before retrying.';
   if (d.cause === 'rate-limited') return 'The platform asked us to slow down; it is sent again automatically.';
   if (d.status === 'retrying') return 'Still being retried automatically, for more than 15 minutes now.';
@@ -55,6 +57,19 @@ function row(d: ListedDeliveryView, m: FailuresModel, ctx: PageContext): SafeHtm
         ? html`<form method="post" action="/dashboard/deliveries/${d.id}/retry${back}" class="actions">
             ${csrfField(ctx)}<button type="submit" id="retry-${d.id}" aria-describedby="${head}">Retry</button>
           </form>`
+        : ''
+    }
+    ${
+      // Held for its account: the fix is the account's (the Accounts page's Verify and Edit credentials).
+      d.status === 'held' && d.cause !== 'paused' && d.accountId
+        ? html`<div class="actions">
+            <form method="post" action="/dashboard/accounts/${d.accountId}/verify${query({ tz: m.tz })}" class="inline">
+              ${csrfField(ctx)}<button type="submit" id="verify-${d.id}" aria-describedby="${head}">Verify</button>
+            </form>
+            <form method="get" action="/dashboard/accounts/${d.accountId}/credentials" class="inline">
+              <button type="submit" id="credentials-${d.id}" aria-describedby="${head}">Edit credentials</button>
+            </form>
+          </div>`
         : ''
     }
     ${
