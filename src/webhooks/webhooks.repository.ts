@@ -63,6 +63,19 @@ export class WebhooksRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Pending messages that were given a job, oldest first (the mend pass checks their jobs still exist). */
+  async pendingEnqueued(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('webhook_messages')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('enqueued_at', 'is not', null)
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   async markEnqueued(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.updateTable('webhook_messages').set({ enqueued_at: new Date() }).where('id', 'in', ids).execute();
@@ -196,5 +209,33 @@ export class WebhooksRepository {
           .execute();
       }
     });
+  }
+
+  /** The stored secrets, a page at a time by id (the rekey command). */
+  async envelopes(afterId: string | null, limit: number): Promise<Pick<WebhookRow, 'id' | 'secret_enc'>[]> {
+    let q = this.db.selectFrom('webhooks').select(['id', 'secret_enc']).orderBy('id').limit(limit);
+    if (afterId) q = q.where('id', '>', afterId);
+    return q.execute();
+  }
+
+  /** Replaces the secret's envelope if it is still `old` (rekey). */
+  async replaceSecret(id: string, old: string, next: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('webhooks')
+      .set({ secret_enc: next, updated_at: new Date() })
+      .where('id', '=', id)
+      .where('secret_enc', '=', old)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async disable(id: string, reason: string): Promise<void> {
+    const now = new Date();
+    await this.db
+      .updateTable('webhooks')
+      .set({ enabled: false, disabled_reason: reason, disabled_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('enabled', '=', true)
+      .execute();
   }
 }
