@@ -12,6 +12,8 @@ import { WebhooksRepository } from './webhooks.repository';
 const DISPATCH_MS = 500;
 const BATCH = 200;
 const SHUTDOWN_GRACE_MS = 6000;
+/** Every this many passes (about a minute), pending messages whose job Redis lost get it back. */
+const MEND_EVERY = 120;
 
 /**
  * The worker side of webhooks: a dispatcher that turns committed outbox rows into jobs (and post checks into post
@@ -26,6 +28,7 @@ export class WebhookWorker implements OnModuleInit, OnApplicationShutdown {
   private queue?: Queue<WebhookJobData>;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private passes = 0;
   private running: Promise<void> = Promise.resolve();
 
   constructor(
@@ -79,10 +82,30 @@ export class WebhookWorker implements OnModuleInit, OnApplicationShutdown {
         await this.repo.markEnqueued(ids);
         if (ids.length < BATCH || this.stopped) break;
       }
+      if (++this.passes % MEND_EVERY === 0) await this.mend();
     } catch (e) {
       // Nothing is lost: the rows stay unqueued and the next pass takes them.
       this.log.warn(`webhook dispatch failed (${(e as Error).message}); will try again`);
     }
+  }
+
+  /**
+   * Redis lost jobs (a restart without persistence): a pending message whose job is gone gets it again, with its
+   * send count starting over (the attempts recorded so far stay in the database).
+   */
+  async mend(): Promise<number> {
+    if (!this.queue) return 0;
+    const queue = this.queue;
+    const ids = await this.repo.pendingEnqueued(BATCH);
+    const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+    const lost = ids.filter((_, i) => states[i] === 'unknown');
+    if (lost.length > 0) {
+      await queue.addBulk(
+        lost.map((messageId) => ({ name: WEBHOOK_JOB, data: { messageId }, opts: { jobId: messageId } })),
+      );
+      this.log.warn(`${lost.length} webhook message(s) had lost their job; queued again`);
+    }
+    return lost.length;
   }
 
   private async process(job: Job<WebhookJobData>): Promise<string> {

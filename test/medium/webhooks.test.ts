@@ -273,6 +273,26 @@ describe('webhooks (medium)', () => {
     await r.stop();
   });
 
+  it('a pending message whose job Redis lost gets it back', async () => {
+    const r = await receiver();
+    await service.create({ url: r.url, events: ['account.reauth_required'] });
+    const a = await insertAccount(m.db, cipher);
+    await m.db.updateTable('accounts').set({ status: 'reauth_required' }).where('id', '=', a.id).execute();
+    // Marked enqueued, but no job: as after a Redis restart without persistence.
+    await m.db.updateTable('webhook_messages').set({ enqueued_at: new Date() }).execute();
+    const worker = new WebhookWorker(repo, new WebhookSenderService(repo, cipher, config), redis, redis, config);
+    worker.onModuleInit();
+    try {
+      expect(await worker.mend()).toBe(1);
+      await waitFor(async () => (await messages())[0].status === 'delivered', { what: 'delivered' });
+      expect(r.requests).toHaveLength(1);
+      expect(await worker.mend()).toBe(0);
+    } finally {
+      await worker.onApplicationShutdown();
+      await r.stop();
+    }
+  });
+
   it('refuses private addresses unless CRIER_FEEDS_ALLOW_PRIVATE, and URLs that are not http(s)', async () => {
     const strict = new WebhooksService(repo, cipher, mediumConfig(prefix));
     await expect(strict.create({ url: 'http://127.0.0.1:9/hook', events: ['post.failed'] })).rejects.toThrow(
