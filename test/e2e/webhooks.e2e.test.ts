@@ -46,6 +46,25 @@ async function startReceiver(failFirst: number) {
   return { url, received, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+/** Signs in to the dashboard over plain HTTP (its form and CSRF token) and reads one page. */
+async function dashboardPage(base: string, token: string, path: string): Promise<string> {
+  const first = await fetch(`${base}/dashboard/sign-in`);
+  const cookies = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await first.text())?.[1] ?? '';
+  const signedIn = await fetch(`${base}/dashboard/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies(first).join('; ') },
+    body: new URLSearchParams({ _csrf: csrf, token }).toString(),
+  });
+  expect(signedIn.status).toBe(303);
+  const res = await fetch(`${base}${path}`, {
+    headers: { cookie: [...cookies(first), ...cookies(signedIn)].join('; ') },
+  });
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
 /**
  * Signed webhooks end to end (issue 10, part 3): a receiver registered over the API gets every event of a post that
  * succeeds and of one that fails, once per message id, each with a valid Standard Webhooks signature, although it
@@ -164,6 +183,12 @@ describe('signed webhooks', () => {
     expect(shown.body.lastAttempts).toHaveLength(receiver.received.length);
     expect(shown.body.lastAttempts.filter((a: { statusCode: number }) => a.statusCode === 500)).toHaveLength(2);
     expect(JSON.stringify(shown.body)).not.toContain(secret.slice(6));
+
+    // The dashboard's Webhooks page shows the receiver and its attempts (never the secret).
+    const dashboard = await dashboardPage(e2e.crier.url, e2e.crier.opts.apiToken, '/dashboard/webhooks');
+    expect(dashboard).toContain(receiver.url);
+    expect(dashboard).toContain('HTTP 500');
+    expect(dashboard).not.toContain(secret.slice(6));
 
     await api.delete(`/api/v1/webhooks/${created.body.id}`).expect(204);
     await api.get(`/api/v1/webhooks/${created.body.id}`).expect(404);
