@@ -9,6 +9,8 @@ import { DeliveryStateRepository } from '../../src/posts/delivery-state.reposito
 import { DeliveryStateService } from '../../src/posts/delivery-state.service';
 import { PostsRepository } from '../../src/posts/posts.repository';
 import { QueueService } from '../../src/queue/queue.service';
+import { RetentionRepository } from '../../src/retention/retention.repository';
+import { RetentionService } from '../../src/retention/retention.service';
 import { MAX_SENDS } from '../../src/webhooks/webhook-retry';
 import { WebhookSenderService } from '../../src/webhooks/webhook-sender.service';
 import { verify } from '../../src/webhooks/webhook-signature';
@@ -271,6 +273,25 @@ describe('webhooks (medium)', () => {
     await m.db.updateTable('accounts').set({ status: 'reauth_required' }).where('id', '=', a.id).execute();
     expect(await messages()).toHaveLength(1);
     await r.stop();
+  });
+
+  it('a delivery created held emits delivery.held; finished messages go with the retention', async () => {
+    await service.create({ url: 'http://127.0.0.1:9/hook', events: ['delivery.held'] });
+    const a = await insertAccount(m.db, cipher);
+    const {
+      deliveryIds: [d1],
+    } = await insertPostWith(posts, seconds(60), [{ account: a, status: 'held' }]);
+    const [msg] = await messages();
+    expect(msg).toMatchObject({ event: 'delivery.held', status: 'pending' });
+    expect(msg.facts).toMatchObject({ deliveryId: d1, status: 'held', previousStatus: null });
+
+    const retention = new RetentionService(new RetentionRepository(m.db), config);
+    const later = new Date(Date.now() + (config.retentionDays + 1) * 86_400_000);
+    expect((await retention.pruneRows(later)).webhookMessages).toBe(0); // pending: kept
+    await m.db.updateTable('webhook_messages').set({ status: 'delivered', finished_at: new Date() }).execute();
+    expect((await retention.pruneRows(new Date())).webhookMessages).toBe(0); // recent: kept
+    expect((await retention.pruneRows(later)).webhookMessages).toBe(1);
+    expect(await messages()).toHaveLength(0);
   });
 
   it('a pending message whose job Redis lost gets it back', async () => {

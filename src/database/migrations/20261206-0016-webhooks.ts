@@ -81,7 +81,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         perform crier_webhook_emit(ev, jsonb_build_object(
           'deliveryId', new.id, 'postId', new.post_id, 'accountId', new.account_id,
           'accountName', (select a.name from accounts a where a.id = new.account_id),
-          'platform', new.platform, 'status', new.status, 'previousStatus', old.status, 'reason', new.error,
+          'platform', new.platform, 'status', new.status,
+          'previousStatus', case when tg_op = 'UPDATE' then old.status end, 'reason', new.error,
           'remoteId', new.remote_id, 'remoteUrl', new.remote_url, 'attempts', new.attempts,
           'publishedAt', new.published_at, 'at', now()), null);
       end if;
@@ -94,6 +95,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $$`.execute(db);
   await sql`create trigger deliveries_webhooks after update of status on deliveries
     for each row when (old.status is distinct from new.status)
+    execute function crier_webhook_delivery()`.execute(db);
+
+  // A delivery may also start out `held` (its account already needs re-authentication when the post is made).
+  await sql`create trigger deliveries_webhooks_insert after insert on deliveries
+    for each row when (new.status = 'held')
     execute function crier_webhook_delivery()`.execute(db);
 
   await sql`create function crier_webhook_account() returns trigger language plpgsql as $$
