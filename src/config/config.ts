@@ -171,10 +171,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           }
         : null,
     configFile: e.CRIER_CONFIG,
-    publicUrl: e.CRIER_PUBLIC_URL?.replace(/\/+$/, ''),
+    publicUrl: e.CRIER_PUBLIC_URL === undefined ? undefined : withoutTrailingSlashes(e.CRIER_PUBLIC_URL),
     webhooksTimeoutMs: e.CRIER_WEBHOOKS_TIMEOUT_MS,
     webhooksRetryBaseMs: e.CRIER_WEBHOOKS_RETRY_BASE_MS,
   };
+}
+
+function withoutTrailingSlashes(v: string): string {
+  let end = v.length;
+  while (end > 0 && v[end - 1] === '/') end--;
+  return v.slice(0, end);
 }
 
 /** The LLM variables go together: a base URL needs a model, and a model or key without a base URL is a mistake. */
