@@ -48,6 +48,11 @@ import { QueuesRepository } from './queue/queues.repository';
 import { PRODUCER_REDIS, REDIS } from './queue/redis';
 import { RetentionRepository } from './retention/retention.repository';
 import { RetentionService } from './retention/retention.service';
+import { WebhookSenderService } from './webhooks/webhook-sender.service';
+import { WebhookWorker } from './webhooks/webhook.worker';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksRepository } from './webhooks/webhooks.repository';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 export interface Infrastructure {
   config: AppConfig;
@@ -103,6 +108,7 @@ export class AppModule {
       FeedPollService,
       FeedsService,
       ...PausesModule.providers,
+      WebhooksRepository,
     ];
     const apiProviders: Provider[] = [
       PreviewsService,
@@ -114,6 +120,7 @@ export class AppModule {
       QueuesOverviewService,
       ConfigFileRepository,
       ConfigFileService,
+      WebhooksService,
     ];
     const workerProviders: Provider[] = [
       BudgetsRepository,
@@ -123,6 +130,8 @@ export class AppModule {
       FeedPoller,
       RetentionRepository,
       RetentionService,
+      WebhookSenderService,
+      WebhookWorker,
     ];
     const controllers: Type[] = [HealthController];
     if (api)
@@ -134,6 +143,7 @@ export class AppModule {
         QueuesController,
         FeedsController,
         ...PausesModule.controllers,
+        WebhooksController,
       );
 
     return {

@@ -5,6 +5,7 @@ import { Db, openDatabase } from '../database/database';
 import { AccountsRepository } from './accounts.repository';
 import { CredentialCipher } from './credential-cipher';
 import { SecretKeyMismatch, SecretKeyService } from './secret-key.service';
+import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { SecretKeyRepository } from './secret-key.repository';
 
 /** The cipher of this process: the current key, and the previous one while a rotation is under way. */
@@ -14,7 +15,13 @@ export function cipherOf(secrets: ResolvedSecrets): CredentialCipher {
 
 function service(db: Db, secrets: ResolvedSecrets): SecretKeyService {
   const source = secrets.keyFile ? `generated and kept in ${secrets.keyFile}` : null;
-  return new SecretKeyService(new SecretKeyRepository(db), new AccountsRepository(db), cipherOf(secrets), source);
+  return new SecretKeyService(
+    new SecretKeyRepository(db),
+    new AccountsRepository(db),
+    cipherOf(secrets),
+    source,
+    new WebhooksRepository(db),
+  );
 }
 
 /**
@@ -56,6 +63,7 @@ export async function runRekey(config: AppConfig, secrets: ResolvedSecrets, args
     const lines = [
       `Re-encrypted ${report.reencrypted} account credential(s) under CRIER_SECRET_KEY (key id ${report.keyId}); ` +
         `${report.alreadyCurrent} already were.`,
+      `Re-encrypted ${report.webhooks.reencrypted} webhook signing secret(s).`,
       'CRIER_SECRET_KEY is now the key of this database: CRIER_SECRET_KEY_PREVIOUS is no longer needed.',
     ];
     if (report.undecryptable.length > 0) {
@@ -63,6 +71,13 @@ export async function runRekey(config: AppConfig, secrets: ResolvedSecrets, args
         `${report.undecryptable.length} account(s) have credentials no key given can decrypt; they are ` +
           'reauth_required until their credentials are entered again (PATCH /api/v1/accounts/:id):',
         ...report.undecryptable.map((id) => `  ${id}`),
+      );
+    }
+    if (report.webhooks.undecryptable.length > 0) {
+      lines.push(
+        `${report.webhooks.undecryptable.length} webhook(s) have a signing secret no key given can decrypt; they are ` +
+          'disabled (register them again):',
+        ...report.webhooks.undecryptable.map((id) => `  ${id}`),
       );
     }
     process.stdout.write(lines.join('\n') + '\n');

@@ -1,3 +1,4 @@
+import type { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { AccountsRepository } from './accounts.repository';
 import { CredentialCipher, UndecryptableCredentials } from './credential-cipher';
 import { SecretKeyRepository } from './secret-key.repository';
@@ -15,6 +16,8 @@ export interface RekeyReport {
   alreadyCurrent: number;
   /** Accounts whose credentials no key given opens: they are left as they are and marked reauth_required. */
   undecryptable: string[];
+  /** Webhook signing secrets: re-encrypted, and those no key opens (their webhooks are disabled). */
+  webhooks: { reencrypted: number; undecryptable: string[] };
 }
 
 /** Thrown where a process must not go on with the key it was given; main prints the message and exits 1. */
@@ -41,6 +44,8 @@ export class SecretKeyService {
     private readonly cipher: CredentialCipher,
     /** Where the current key came from, for the message: the variable, or the dev file it was generated into. */
     private readonly keySource: string | null = null,
+    /** The webhooks' signing secrets are under the same key (src/webhooks/). */
+    private readonly webhooks: WebhooksRepository | null = null,
   ) {}
 
   async check(): Promise<KeyCheck> {
@@ -67,7 +72,13 @@ export class SecretKeyService {
   async rekey(opts: { keyLost?: boolean } = {}): Promise<RekeyReport> {
     const check = await this.check();
     if (check.kind === 'mismatch' && !opts.keyLost) throw new SecretKeyMismatch(check.message);
-    const report: RekeyReport = { keyId: this.cipher.keyId, reencrypted: 0, alreadyCurrent: 0, undecryptable: [] };
+    const report: RekeyReport = {
+      keyId: this.cipher.keyId,
+      reencrypted: 0,
+      alreadyCurrent: 0,
+      undecryptable: [],
+      webhooks: { reencrypted: 0, undecryptable: [] },
+    };
     let after: string | null = null;
     for (;;) {
       const page = await this.accounts.envelopes(after, PAGE);
@@ -83,8 +94,32 @@ export class SecretKeyService {
       if (page.length < PAGE) break;
       after = page[page.length - 1].id;
     }
+    if (this.webhooks) await this.rekeyWebhooks(this.webhooks, report.webhooks);
     await this.keys.replace({ keyId: this.cipher.keyId, checkValue: this.cipher.checkValue() });
     return report;
+  }
+
+  /** A webhook's secret never changes after it is made, so one conditional write each suffices. */
+  private async rekeyWebhooks(repo: WebhooksRepository, out: RekeyReport['webhooks']): Promise<void> {
+    let after: string | null = null;
+    for (;;) {
+      const page = await repo.envelopes(after, PAGE);
+      for (const row of page) {
+        let secret: Record<string, string>;
+        try {
+          secret = this.cipher.decrypt(row.id, row.secret_enc);
+        } catch (e) {
+          if (!(e instanceof UndecryptableCredentials)) throw e;
+          out.undecryptable.push(row.id);
+          await repo.disable(row.id, 'its signing secret cannot be read with CRIER_SECRET_KEY: register it again');
+          continue;
+        }
+        if (this.cipher.isCurrent(row.secret_enc)) continue;
+        if (await repo.replaceSecret(row.id, row.secret_enc, this.cipher.encrypt(row.id, secret))) out.reencrypted++;
+      }
+      if (page.length < PAGE) break;
+      after = page[page.length - 1].id;
+    }
   }
 
   private async rekeyOne(

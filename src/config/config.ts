@@ -70,6 +70,9 @@ const envSchema = z.object({
   CRIER_LLM_MODEL: z.string().max(200, { message: 'must be at most 200 characters' }).optional(),
   CRIER_LLM_API_KEY: z.string().max(4096, { message: 'must be at most 4096 characters' }).optional(),
   CRIER_LLM_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  CRIER_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  CRIER_WEBHOOKS_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  CRIER_WEBHOOKS_RETRY_BASE_MS: int(1, 600_000).default(5_000),
   CRIER_CONFIG: z.string().max(4096, { message: 'must be at most 4096 characters' }).optional(),
 });
 
@@ -105,6 +108,12 @@ export interface AppConfig {
   jobLockMs: number;
   /** OpenAI-compatible summarizer; null when not configured. `apiKey` is a secret: never log. */
   llm: { baseUrl: string; model: string; apiKey: string | undefined; timeoutMs: number } | null;
+  /** Where people reach this Crier (e.g. https://crier.example.org): webhook payloads link to the dashboard there. */
+  publicUrl: string | undefined;
+  /** A webhook receiver must answer within this long. */
+  webhooksTimeoutMs: number;
+  /** The unit of the webhook retry schedule (src/webhooks/webhook-retry.ts): 5 s gives about 31 hours in all. */
+  webhooksRetryBaseMs: number;
   /** CRIER_CONFIG as given: the config file the API role applies at start (src/config-file/); unset: the default. */
   configFile: string | undefined;
 }
@@ -162,7 +171,16 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           }
         : null,
     configFile: e.CRIER_CONFIG,
+    publicUrl: e.CRIER_PUBLIC_URL === undefined ? undefined : withoutTrailingSlashes(e.CRIER_PUBLIC_URL),
+    webhooksTimeoutMs: e.CRIER_WEBHOOKS_TIMEOUT_MS,
+    webhooksRetryBaseMs: e.CRIER_WEBHOOKS_RETRY_BASE_MS,
   };
+}
+
+function withoutTrailingSlashes(v: string): string {
+  let end = v.length;
+  while (end > 0 && v[end - 1] === '/') end--;
+  return v.slice(0, end);
 }
 
 /** The LLM variables go together: a base URL needs a model, and a model or key without a base URL is a mistake. */

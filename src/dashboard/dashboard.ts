@@ -20,6 +20,8 @@ import { DashboardRepository } from './dashboard.repository';
 import { addFeeds } from './feeds.routes';
 import { addPages } from './pages.routes';
 import { addPauses, loadActivePauses } from './pauses.routes';
+import { addWebhooks } from './webhooks.routes';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { addQueues } from './queues.routes';
 import { DashboardSessions } from './session';
 import { DashboardSessionsRepository } from './sessions.repository';
@@ -114,6 +116,7 @@ export function mountDashboard(app: INestApplication, token: string): void {
     feeds: app.get(FeedsService),
     queues: app.get(QueuesOverviewService),
     repo: new DashboardRepository(app.get<symbol, Db>(DATABASE)),
+    webhooks: app.get(WebhooksService),
     sessions,
   };
   const router = express.Router();
@@ -127,6 +130,7 @@ export function mountDashboard(app: INestApplication, token: string): void {
   addAccounts(router, deps);
   addFeeds(router, deps);
   addQueues(router, deps);
+  addWebhooks(router, deps);
   router.use((req: Request, res: Response) => {
     res
       .status(404)

@@ -204,6 +204,10 @@ export interface Database {
   secret_key_check: SecretKeyCheckTable;
   pauses: PausesTable;
   dashboard_sessions: DashboardSessionsTable;
+  webhooks: WebhooksTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_post_checks: WebhookPostChecksTable;
 }
 
 /** A pause (migration 0011): active while `resumed_at` is null; kept afterwards with what resume did. */
@@ -238,3 +242,52 @@ export type DeliveryAttemptRow = Selectable<DeliveryAttemptsTable>;
 export type FeedRow = Selectable<FeedsTable>;
 export type FeedItemRow = Selectable<FeedItemsTable>;
 export type PauseRow = Selectable<PausesTable>;
+
+/** A webhook receiver (migration 0016). `secret_enc`: the signing secret under the credential cipher. */
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  secret_enc: string;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  disabled_at: NullableTimestamp;
+  created_at: CreatedTimestamp;
+  updated_at: CreatedTimestamp;
+}
+
+/** The outbox: one message per event and webhook, written by the triggers of migration 0016. */
+export interface WebhookMessagesTable {
+  id: string;
+  webhook_id: string;
+  event: string;
+  facts: Json<Record<string, unknown>>;
+  dedupe_key: string | null;
+  /** The JSON body, frozen at the first attempt: every retry sends the same bytes. */
+  body: string | null;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  enqueued_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  created_at: CreatedTimestamp;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<string>;
+  message_id: string;
+  webhook_id: string;
+  attempted_at: Timestamp;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface WebhookPostChecksTable {
+  id: Generated<string>;
+  post_id: string;
+  created_at: CreatedTimestamp;
+}
+
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookMessageRow = Selectable<WebhookMessagesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

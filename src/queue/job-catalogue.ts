@@ -14,6 +14,7 @@ export interface PublishJobData {
 
 export interface JobCatalogue {
   [PUBLISH_JOB]: PublishJobData;
+  [WEBHOOK_JOB]: WebhookJobData;
 }
 
 export type JobName = keyof JobCatalogue;
@@ -33,4 +34,12 @@ export function publishJobId(deliveryId: string): string {
  */
 export function twinJobId(deliveryId: string): string {
   return `delivery-${deliveryId}-twin`;
+}
+
+/** The webhooks queue (src/webhooks/): one job per outbox message, its id the message id (`msg_…`). */
+export const WEBHOOK_QUEUE = 'webhooks' as const;
+export const WEBHOOK_JOB = 'webhook' as const;
+
+export interface WebhookJobData {
+  messageId: string;
 }

@@ -38,6 +38,22 @@ export class RetentionRepository {
     return Number(r.numDeletedRows);
   }
 
+  /** Webhook messages that ended (delivered, failed, dropped) before `before`, with their attempts (cascade). */
+  async pruneWebhookMessages(before: Date, limit: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom('webhook_messages')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('webhook_messages')
+          .select('id')
+          .where('status', '!=', 'pending')
+          .where('finished_at', '<', before)
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /**
    * Keys made before `before`, answered or not, except those of feed items still pending: the next poll of their
    * feed reads the key to learn that the post exists (FeedIngestService.resumePending), so deleting it would post

@@ -17,6 +17,7 @@ export interface RowsPruned {
   attempts: number;
   idempotencyKeys: number;
   feedItems: number;
+  webhookMessages: number;
 }
 
 /**
@@ -41,11 +42,12 @@ export class RetentionService {
       attempts: await drain((n) => this.repo.pruneAttempts(rowsBefore, n)),
       idempotencyKeys: await drain((n) => this.repo.pruneIdempotencyKeys(keysBefore, n)),
       feedItems: await drain((n) => this.repo.pruneFeedItems(rowsBefore, n)),
+      webhookMessages: await drain((n) => this.repo.pruneWebhookMessages(rowsBefore, n)),
     };
-    if (pruned.attempts + pruned.idempotencyKeys + pruned.feedItems > 0) {
+    if (pruned.attempts + pruned.idempotencyKeys + pruned.feedItems + pruned.webhookMessages > 0) {
       this.log.log(
         `retention: deleted ${pruned.attempts} attempt(s), ${pruned.idempotencyKeys} idempotency key(s), ` +
-          `${pruned.feedItems} feed item(s)`,
+          `${pruned.feedItems} feed item(s), ${pruned.webhookMessages} webhook message(s)`,
       );
     }
     return pruned;

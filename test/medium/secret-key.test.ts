@@ -15,6 +15,7 @@ import { DeliveryStateService } from '../../src/posts/delivery-state.service';
 import { PostsRepository } from '../../src/posts/posts.repository';
 import { PublishService } from '../../src/publishing/publish.service';
 import { QueueService } from '../../src/queue/queue.service';
+import { WebhooksRepository } from '../../src/webhooks/webhooks.repository';
 import { DEFAULT_CHAT, TelegramFake } from '../fakes/telegram.fake';
 import {
   deletePrefixKeys,
@@ -51,6 +52,8 @@ describe('the encryption key (medium)', () => {
       new SecretKeyRepository(m.db),
       new AccountsRepository(m.db),
       new CredentialCipher(key, previous),
+      null,
+      new WebhooksRepository(m.db),
     );
   const stored = () => m.db.selectFrom('secret_key_check').selectAll().execute();
 
@@ -105,6 +108,15 @@ describe('the encryption key (medium)', () => {
         ),
       );
       const plain = accounts.map((a) => before.decrypt(a.id, a.credentials_enc));
+      // A webhook's signing secret is under the same key.
+      const hookId = randomUUID();
+      const webhooks = new WebhooksRepository(m.db);
+      await webhooks.insert({
+        id: hookId,
+        url: 'https://hooks.example/x',
+        events: ['post.failed'],
+        secretEnc: before.encrypt(hookId, { secret: 'whsec_c2VjcmV0' }),
+      });
 
       const report = await service(newKey, [oldKey]).rekey();
       expect(report).toEqual({
@@ -112,7 +124,10 @@ describe('the encryption key (medium)', () => {
         reencrypted: 3,
         alreadyCurrent: 0,
         undecryptable: [],
+        webhooks: { reencrypted: 1, undecryptable: [] },
       });
+      const hook = (await webhooks.find(hookId))!;
+      expect(new CredentialCipher(newKey).decrypt(hookId, hook.secret_enc)).toEqual({ secret: 'whsec_c2VjcmV0' });
 
       // The new key alone now reads every row, and passes the check; the old key alone is refused.
       const after = new CredentialCipher(newKey);

@@ -12,7 +12,7 @@ export interface PageContext {
   pauses?: readonly { what: string; reason: string | null }[];
 }
 
-type NavKey = 'today' | 'failures' | 'post' | 'pauses' | 'accounts' | 'feeds' | 'queues';
+type NavKey = 'today' | 'failures' | 'post' | 'pauses' | 'accounts' | 'feeds' | 'queues' | 'webhooks';
 
 export function csrfField(ctx: PageContext): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${ctx.csrf}" />`;
@@ -45,6 +45,9 @@ function nav(current: NavKey, ctx: PageContext | null): SafeHtml {
         <li><a href="/dashboard/pauses" ${current === 'pauses' ? html`aria-current="page"` : ''}>Pauses</a></li>
         <li><a href="/dashboard/feeds" ${current === 'feeds' ? html`aria-current="page"` : ''}>Feeds</a></li>
         <li><a href="/dashboard/queues" ${current === 'queues' ? html`aria-current="page"` : ''}>Queues</a></li>
+        <li>
+          <a href="/dashboard/webhooks" ${current === 'webhooks' ? html`aria-current="page"` : ''}>Webhooks</a>
+        </li>
       </ul>
     </nav>
     <form class="inline" method="post" action="/dashboard/sign-out">
