@@ -34,3 +34,6 @@ export function publishJobId(deliveryId: string): string {
 export function twinJobId(deliveryId: string): string {
   return `delivery-${deliveryId}-twin`;
 }
+
+/** The PostgreSQL schema of the queues on the PostgreSQL backend (BullMQ's own name for it, with a pool of ours). */
+export const QUEUE_SCHEMA = 'bullmq';

@@ -27,6 +27,7 @@ import {
   mediumRedis,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -64,7 +65,7 @@ describe('account health (medium)', () => {
     redis = mediumRedis();
     prefix = uniquePrefix('account-health');
     const config = mediumConfig(prefix);
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     cipher = testCipher();
     const accountsRepo = new AccountsRepository(db);
     const states = new DeliveryStateService(new DeliveryStateRepository(db), queues);

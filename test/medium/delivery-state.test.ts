@@ -18,6 +18,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 const FREE = { budgets: [], units: 1 };
@@ -44,7 +45,7 @@ describe('DeliveryStateService (medium)', () => {
 
   beforeEach(() => {
     prefix = uniquePrefix('state');
-    queues = new QueueService(mediumConfig(prefix), redis);
+    queues = new QueueService(mediumConfig(prefix), mediumQueue(redis, m.url));
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
   });
 

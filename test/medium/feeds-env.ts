@@ -19,6 +19,7 @@ import {
   mediumRedis,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -48,7 +49,14 @@ export class FeedsEnv {
       ...env,
     });
     e.app = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ config: e.config, db: e.m.db, redis: e.redis, secretKey: Buffer.alloc(32, 7) })],
+      imports: [
+        AppModule.forRoot({
+          config: e.config,
+          db: e.m.db,
+          queue: mediumQueue(e.redis, e.m.url),
+          secretKey: Buffer.alloc(32, 7),
+        }),
+      ],
     }).compile();
     await e.app.init();
     e.server = await FeedServer.start();

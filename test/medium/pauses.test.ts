@@ -33,6 +33,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -72,7 +73,7 @@ describe('pauses (medium)', () => {
     await m.db.deleteFrom('leases').execute();
     prefix = uniquePrefix('pauses');
     config = mediumConfig(prefix, { CRIER_JOB_LOCK_MS: '1000' });
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
     const accountsRepo = new AccountsRepository(m.db);
     const refresher = new CredentialRefreshService(accountsRepo, cipher, new LeasesRepository(m.db), config);

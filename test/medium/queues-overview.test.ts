@@ -21,6 +21,7 @@ import {
   REDIS_URL,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -47,7 +48,7 @@ describe('the queues overview (medium)', () => {
     });
     redis = mediumRedis();
     prefix = uniquePrefix('overview');
-    queues = new QueueService(mediumConfig(prefix), redis);
+    queues = new QueueService(mediumConfig(prefix), mediumQueue(redis, m.url));
   });
 
   afterAll(async () => {

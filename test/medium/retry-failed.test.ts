@@ -26,6 +26,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -47,7 +48,7 @@ describe('PostsService.retryFailed (medium)', () => {
     redis = mediumRedis();
     prefix = uniquePrefix('retry-failed');
     const config = mediumConfig(prefix);
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     const states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
     const cipher = testCipher();
     const accountsRepo = new AccountsRepository(m.db);

@@ -26,6 +26,7 @@ import {
   mediumRedis,
   seconds,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -178,7 +179,7 @@ describe('the encryption key (medium)', () => {
     it('is listed as reauth_required with the reason, and its due deliveries are held with it, nothing sent', async () => {
       prefix = uniquePrefix('secret-key');
       const config = mediumConfig(prefix);
-      queues = new QueueService(config, redis);
+      queues = new QueueService(config, mediumQueue(redis, m.url));
       const states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
       const cipher = new CredentialCipher(newKey);
       const accountsRepo = new AccountsRepository(m.db);

@@ -26,6 +26,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -61,7 +62,7 @@ describe('SweepService.sweepOnce (medium)', () => {
     await m.db.deleteFrom('leases').execute();
     prefix = uniquePrefix('sweep');
     config = mediumConfig(prefix, { CRIER_SWEEP_SECONDS: '1' });
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
     const retention = new RetentionService(new RetentionRepository(m.db), config);
     sweep = new SweepService(

@@ -31,6 +31,13 @@ export interface CrierOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * The queue backend the e2e tests run Crier on: CRIER_QUEUE=postgres runs the same files on BullMQ's PostgreSQL
+ * backend (the test database's schema bullmq); otherwise Redis at REDIS_URL (default: the local server).
+ */
+export const E2E_QUEUE: 'redis' | 'postgres' = process.env.CRIER_QUEUE === 'postgres' ? 'postgres' : 'redis';
+export const E2E_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 /** Fast settings for tests: short backoff, frequent sweep, short locks. Real code paths, smaller numbers. */
 export const TEST_ENV: Record<string, string> = {
   CRIER_RETRY_BASE_MS: '200',
@@ -129,6 +136,8 @@ function crierEnv(opts: CrierOptions, port: number, dataDir: string): Record<str
     CRIER_API_TOKEN: opts.apiToken,
     CRIER_SECRET_KEY: opts.secretKey,
     CRIER_DATA_DIR: dataDir,
+    CRIER_QUEUE: E2E_QUEUE,
+    ...(E2E_QUEUE === 'redis' ? { REDIS_URL: E2E_REDIS_URL } : {}),
     ...TEST_ENV,
     ...(opts.env ?? {}),
   };
