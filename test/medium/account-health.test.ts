@@ -20,7 +20,7 @@ import type { DeliveryStatus } from '../../src/posts/statuses';
 import { resolveBudgets } from '../../src/publishing/budgets';
 import { QueueService } from '../../src/queue/queue.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   mediumConfig,
   mediumDb,
   MediumDb,
@@ -76,7 +76,7 @@ describe('account health (medium)', () => {
 
   afterAll(async () => {
     await queues?.onModuleDestroy();
-    if (redis) await deletePrefixKeys(redis, prefix);
+    if (redis) await clearQueueStore(redis, prefix);
     await redis?.quit();
     await db?.destroy();
     await m?.close();

@@ -14,7 +14,7 @@ import { PausesService } from '../../src/pauses/pauses.service';
 import { FeedServer } from '../support/feed-server';
 import { story } from './feeds-env';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   mediumConfig,
   mediumDb,
   MediumDb,
@@ -120,7 +120,7 @@ ${
   afterAll(async () => {
     await app?.close();
     await server?.stop();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
     await redis?.quit();
     await m?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { PostsRepository } from '../../src/posts/posts.repository';
 import { publishJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -51,7 +51,7 @@ describe('DeliveryStateService (medium)', () => {
 
   afterEach(async () => {
     await queues.onModuleDestroy();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
   });
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { FeedsRepository } from '../../src/feeds/feeds.repository';
 import { FeedsService } from '../../src/feeds/feeds.service';
 import { FeedServer, TestItem } from '../support/feed-server';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   mediumConfig,
   mediumDb,
@@ -115,7 +115,7 @@ export class FeedsEnv {
   async close(): Promise<void> {
     await this.app?.close();
     await this.server?.stop();
-    await deletePrefixKeys(this.redis, this.prefix);
+    await clearQueueStore(this.redis, this.prefix);
     await this.redis?.quit();
     await this.m?.close();
   }

@@ -6,7 +6,7 @@ import { AppModule } from '../../src/app.module';
 import { ArticlesService } from '../../src/articles/articles.service';
 import { PostsService } from '../../src/posts/posts.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   mediumConfig,
   mediumDb,
   MediumDb,
@@ -50,7 +50,7 @@ describe('PostsService: composing templates (medium)', () => {
 
   afterAll(async () => {
     await app?.close();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
     redis?.disconnect();
     await m?.close();
   });

@@ -20,7 +20,7 @@ import { QueueService } from '../../src/queue/queue.service';
 import { DEFAULT_CHAT, TelegramFake } from '../fakes/telegram.fake';
 import { waitFor } from '../support/wait';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertPostWith,
   mediumConfig,
   mediumDb,
@@ -75,7 +75,7 @@ describe('PublishService.run (medium)', () => {
 
   afterEach(async () => {
     await queues.onModuleDestroy();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
   });
 
   afterAll(async () => {

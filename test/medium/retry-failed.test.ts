@@ -16,7 +16,7 @@ import { PostsService } from '../../src/posts/posts.service';
 import { publishJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -62,7 +62,7 @@ describe('PostsService.retryFailed (medium)', () => {
 
   afterAll(async () => {
     await queues?.onModuleDestroy();
-    if (redis) await deletePrefixKeys(redis, prefix);
+    if (redis) await clearQueueStore(redis, prefix);
     await redis?.quit();
     await content?.onModuleDestroy();
     await m?.close();

@@ -17,7 +17,7 @@ import { PublishService } from '../../src/publishing/publish.service';
 import { QueueService } from '../../src/queue/queue.service';
 import { DEFAULT_CHAT, TelegramFake } from '../fakes/telegram.fake';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -173,7 +173,7 @@ describe('the encryption key (medium)', () => {
 
     afterEach(async () => {
       await queues?.onModuleDestroy();
-      await deletePrefixKeys(redis, prefix);
+      await clearQueueStore(redis, prefix);
     });
 
     it('is listed as reauth_required with the reason, and its due deliveries are held with it, nothing sent', async () => {

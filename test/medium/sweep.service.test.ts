@@ -16,7 +16,7 @@ import { QueueService } from '../../src/queue/queue.service';
 import { RetentionRepository } from '../../src/retention/retention.repository';
 import { RetentionService } from '../../src/retention/retention.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -78,7 +78,7 @@ describe('SweepService.sweepOnce (medium)', () => {
 
   afterEach(async () => {
     await queues.onModuleDestroy();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
   });
 
   afterAll(async () => {

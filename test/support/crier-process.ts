@@ -24,7 +24,8 @@ export async function freePort(): Promise<number> {
 
 export interface CrierOptions {
   role?: 'all' | 'api' | 'worker';
-  databaseUrl: string;
+  /** Unset: nothing installed is used, as on a fresh machine (no DATABASE_URL, REDIS_URL nor CRIER_QUEUE). */
+  databaseUrl: string | undefined;
   queuePrefix: string;
   apiToken: string;
   secretKey: string;
@@ -80,7 +81,8 @@ export class CrierProcess {
         const res = await fetch(`${proc.url}/health`).catch(() => null);
         return res?.status === 200;
       },
-      { timeoutMs: 30_000, what: `crier (${opts.role ?? 'all'}) to answer /health` },
+      // The embedded database takes longer to create and migrate than a clone of the template.
+      { timeoutMs: opts.databaseUrl ? 30_000 : 90_000, what: `crier (${opts.role ?? 'all'}) to answer /health` },
     ).catch((e: Error) => {
       child.kill('SIGKILL');
       throw new Error(`${e.message}\n--- output ---\n${proc.output}`);
@@ -131,13 +133,17 @@ function crierEnv(opts: CrierOptions, port: number, dataDir: string): Record<str
     PORT: String(port),
     HOST: '127.0.0.1',
     CRIER_ROLE: opts.role ?? 'all',
-    DATABASE_URL: opts.databaseUrl,
     CRIER_QUEUE_PREFIX: opts.queuePrefix,
     CRIER_API_TOKEN: opts.apiToken,
     CRIER_SECRET_KEY: opts.secretKey,
     CRIER_DATA_DIR: dataDir,
-    CRIER_QUEUE: E2E_QUEUE,
-    ...(E2E_QUEUE === 'redis' ? { REDIS_URL: E2E_REDIS_URL } : {}),
+    ...(opts.databaseUrl
+      ? {
+          DATABASE_URL: opts.databaseUrl,
+          CRIER_QUEUE: E2E_QUEUE,
+          ...(E2E_QUEUE === 'redis' ? { REDIS_URL: E2E_REDIS_URL } : {}),
+        }
+      : {}),
     ...TEST_ENV,
     ...(opts.env ?? {}),
   };
