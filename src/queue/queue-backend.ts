@@ -1,6 +1,7 @@
 import { createPostgresBackend, Processor, Queue, QueueOptions, runMigrations, Worker, WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Pool } from 'pg';
+import { markUnavailable, unavailableDependency } from '../common/errors';
 import type { AppConfig, QueueKind } from '../config/config';
 import type { DatabaseHandle } from '../database/database';
 import { QUEUE_SCHEMA } from './job-catalogue';
@@ -118,6 +119,15 @@ export function queuePool(url: string, workers: number, onError: (e: Error) => v
   // Every Queue and Worker listens on the pool it is given.
   pool.setMaxListeners(0);
   pool.on('error', onError);
+  // A refused or reset connection is the database being away, as for Crier's own pool: a request answers 503.
+  const asDatabase = (e: unknown) => Promise.reject(unavailableDependency(e) ? markUnavailable(e, 'database') : e);
+  const query = pool.query.bind(pool) as (text: string, params?: unknown[]) => Promise<unknown>;
+  const connect = pool.connect.bind(pool) as (cb?: unknown) => Promise<unknown> | undefined;
+  Object.assign(pool, {
+    query: (text: string, params?: unknown[]) => query(text, params).catch(asDatabase),
+    // pg-pool's own query() connects with a callback: that form is left as it is.
+    connect: (cb?: unknown) => (cb ? connect(cb) : connect()!.catch(asDatabase)),
+  });
   return pool;
 }
 
