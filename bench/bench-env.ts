@@ -7,6 +7,12 @@ import { adminUrl, urlFor } from '../test/support/pg';
 export const redisUrl = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
+ * The queue backend Crier runs on in a benchmark: CRIER_QUEUE as given (the Crier processes get it through
+ * test/support/crier-process.ts, with REDIS_URL on redis); on postgres each scenario's database holds the queues.
+ */
+export const queueBackend = (): 'redis' | 'postgres' => (process.env.CRIER_QUEUE === 'postgres' ? 'postgres' : 'redis');
+
+/**
  * Deletes every key under `prefix:` with SCAN (never KEYS: the Redis is shared, and KEYS blocks it for everyone);
  * returns how many were deleted.
  */

@@ -16,7 +16,8 @@
  * (seconds from the start of creating posts to the instant; default from the number of deliveries),
  * SPARSE_DELIVERIES (300, 0 skips it), SPARSE_GAP_MS (20), SPARSE_ACCOUNTS (min(ACCOUNTS, 100)), SPARSE_WORKERS
  * (first of WORKERS_LIST), RESULTS_DIR (/tmp/crier-bench: bench/results is not git-ignored), WORKER_NODE_OPTIONS
- * (NODE_OPTIONS for the worker processes only, e.g. `--require ./profile-hook.js`).
+ * (NODE_OPTIONS for the worker processes only, e.g. `--require ./profile-hook.js`), CRIER_QUEUE (`postgres`: Crier's
+ * queues on BullMQ's PostgreSQL backend in each scenario's database; the bare BullMQ baseline stays on Redis).
  * Everything listens on loopback; child processes, Redis keys and databases are removed on exit or Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,7 +33,7 @@ import { MindsFake } from '../test/fakes/minds.fake';
 import { TelegramFake } from '../test/fakes/telegram.fake';
 import { XFake } from '../test/fakes/x.fake';
 import { CrierProcess } from '../test/support/crier-process';
-import { benchEnvironment, deleteRedisPrefix, redisUrl } from './bench-env';
+import { benchEnvironment, deleteRedisPrefix, queueBackend, redisUrl } from './bench-env';
 
 const PLATFORMS = ['telegram', 'mastodon', 'gab', 'truthsocial', 'minds', 'gettr', 'x', 'facebook'] as const;
 type TextPlatform = (typeof PLATFORMS)[number];
@@ -532,7 +533,7 @@ async function main() {
   // BullMQ wakes a worker for a delayed job through a blocking Redis command whose timeout Redis checks `hz`
   // times a second: at the default 10, a delayed job can start up to 100 ms late (docs/BENCHMARKS.md).
   const hz = await redisHz();
-  console.error(`Redis hz: ${hz}`);
+  console.error(`Redis hz: ${hz}; Crier's queues: ${queueBackend()} (CRIER_QUEUE); bare BullMQ runs on Redis`);
   const bare = await bareBullmq(burstDeliveries, p.concurrency, p.timeoutMs);
   console.error(`bare BullMQ: ${bare.completed} jobs in ${bare.seconds} s = ${bare.jobsPerSecond} jobs/s`);
 

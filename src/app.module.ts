@@ -1,5 +1,4 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { AccountEvents } from './accounts/account-events';
 import { AccountHealthRepository } from './accounts/account-health.repository';
 import { AccountHealthService } from './accounts/account-health.service';
@@ -45,7 +44,7 @@ import { QueueService } from './queue/queue.service';
 import { QueuesController } from './queue/queues.controller';
 import { QueuesOverviewService } from './queue/queues-overview.service';
 import { QueuesRepository } from './queue/queues.repository';
-import { PRODUCER_REDIS, REDIS } from './queue/redis';
+import { QUEUE_BACKEND, QueueBackend } from './queue/queue-backend';
 import { RetentionRepository } from './retention/retention.repository';
 import { RetentionService } from './retention/retention.service';
 import { WebhookSenderService } from './webhooks/webhook-sender.service';
@@ -57,10 +56,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
 export interface Infrastructure {
   config: AppConfig;
   db: Db;
-  /** The workers' connection (blocking commands wait out a reconnect). */
-  redis: Redis;
-  /** The producers' connection: fails fast while Redis is away (API writes answer instead of hanging). */
-  producerRedis?: Redis;
+  /** Where the queues live (queue-backend.ts): Queue and Worker are made by it. */
+  queue: QueueBackend;
   secretKey: Buffer;
   /** CRIER_SECRET_KEY_PREVIOUS during a rotation: credentials under it are still read. */
   previousKeys?: Buffer[];
@@ -80,8 +77,7 @@ export class AppModule {
     const shared: Provider[] = [
       { provide: APP_CONFIG, useValue: infra.config },
       { provide: DATABASE, useValue: infra.db },
-      { provide: REDIS, useValue: infra.redis },
-      { provide: PRODUCER_REDIS, useValue: infra.producerRedis ?? infra.redis },
+      { provide: QUEUE_BACKEND, useValue: infra.queue },
       { provide: CredentialCipher, useValue: new CredentialCipher(infra.secretKey, infra.previousKeys) },
       MetricsService,
       AccountsRepository,

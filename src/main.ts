@@ -16,24 +16,19 @@ import { applyConfigFileAtStart, runConfigCommand } from './config-file/config-f
 import { resolveSecrets } from './config/secrets';
 import { DASHBOARD_PATH, mountDashboard, QUEUES_PATH } from './dashboard/dashboard';
 import { openDatabase } from './database/database';
-import { checkRegistry } from './platforms/platform.registry';
-import {
-  assertRedisReachable,
-  createProducerRedis,
-  createRedis,
-  reportRedisConnection,
-  whenRedisReady,
-} from './queue/redis';
+import { ADAPTERS, checkRegistry } from './platforms/platform.registry';
+import { openQueueBackend, QueueBackend } from './queue/queue-backend';
 
 const BODY_LIMIT = '1mb';
 /**
- * SIGTERM must end in exit 0 within 10 s (API.md), whatever Redis and PostgreSQL are doing. In-flight jobs get
- * APP_CLOSE_MS to finish (REDIS_DOWN_GRACE_MS when Redis is down: they cannot complete in BullMQ anyway, only
- * record their outcome in PostgreSQL); then the Redis connections are cut so that commands stuck on them fail and
- * the close settles (an unfinished job's lock expires and it runs again), and each later step is bounded too.
+ * SIGTERM must end in exit 0 within 10 s (API.md), whatever the queue store and PostgreSQL are doing. In-flight
+ * jobs get APP_CLOSE_MS to finish (QUEUE_DOWN_GRACE_MS when the queue store is down: they cannot complete in BullMQ
+ * anyway, only record their outcome in PostgreSQL); then the queue connections are cut so that commands stuck on
+ * them fail and the close settles (an unfinished job's lock expires and it runs again), and each later step is
+ * bounded too.
  */
 const APP_CLOSE_MS = 7_500;
-const REDIS_DOWN_GRACE_MS = 3_000;
+const QUEUE_DOWN_GRACE_MS = 3_000;
 const AFTER_DISCONNECT_MS = 500;
 const DATABASE_CLOSE_MS = 500;
 /** Last resort, should a bounded step above ever not return (a blocked event loop). */
@@ -56,12 +51,12 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  // `node dist/main.js rekey` (npm run rekey): a one-off command on the database, then exit; no server, no Redis.
+  // `node dist/main.js rekey` (npm run rekey): a one-off command on the database, then exit; no server, no queues.
   if (process.argv[2] === 'rekey') process.exit(await runRekey(config, secrets, process.argv.slice(3)));
   const logger = createLogger(config.logLevel);
   checkRegistry();
 
-  // A database restart or a Redis outage is weather, not a bug: an error it leaves unhandled must not take the
+  // A database restart or a queue store outage is weather, not a bug: an error it leaves unhandled must not take the
   // process down (Node's default for both of these), it is logged and the pools and clients reconnect.
   process.on('unhandledRejection', (reason) => {
     const dependency = unavailableDependency(reason);
@@ -80,12 +75,6 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  try {
-    await assertRedisReachable(config.redisUrl);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  }
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -109,18 +98,24 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const api = config.role !== 'worker';
-  // Two kinds of Redis connection: workers block on theirs (BullMQ needs it to wait out a reconnect), producers
-  // must fail fast (a request never hangs on Redis). The API role runs no worker, so it needs only the second.
-  const producerRedis = createProducerRedis(config.redisUrl, `crier-${config.role}-producer`);
-  const redis = config.role === 'api' ? producerRedis : createRedis(config.redisUrl, `crier-${config.role}`);
-  const connections = [...new Set([redis, producerRedis])];
-  reportRedisConnection(producerRedis, 'producer', logger);
-  if (redis !== producerRedis) reportRedisConnection(redis, 'workers', logger);
-  // Without an offline queue, a command sent before the connection is ready fails: start serving once it is.
-  await whenRedisReady(producerRedis);
+  // Never a silent switch: the backend follows CRIER_QUEUE (else whether REDIS_URL is set) and is printed here.
+  let queue: QueueBackend;
+  try {
+    queue = await openQueueBackend({
+      config,
+      database,
+      workers: config.role === 'api' ? 0 : ADAPTERS.length,
+      log: logger,
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    await database.close().catch(() => undefined);
+    process.exit(1);
+  }
+  logger.info({ queue: queue.kind }, `queue backend: ${queue.kind}`);
 
   const { secretKey, previousKeys } = secrets;
-  const infrastructure = { config, db: database.db, redis, producerRedis, secretKey, previousKeys };
+  const infrastructure = { config, db: database.db, queue, secretKey, previousKeys };
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(infrastructure), {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
@@ -158,8 +153,8 @@ async function main(): Promise<void> {
     if (refusal) {
       process.stderr.write(`${refusal}\n`);
       await app.close();
+      await queue.close();
       await database.close();
-      for (const c of connections) c.disconnect();
       process.exit(1);
     }
   }
@@ -168,10 +163,13 @@ async function main(): Promise<void> {
   const where = api
     ? `API ${base}/api/v1 · docs ${base}/docs · dashboard ${base}${DASHBOARD_PATH} · queues ${base}${QUEUES_PATH} · health ${base}/health`
     : `health ${base}/health`;
-  logger.info({ role: config.role, database: database.kind }, `Crier is up (${config.role}): ${where}`);
+  logger.info(
+    { role: config.role, database: database.kind, queue: queue.kind },
+    `Crier is up (${config.role}): ${where}`,
+  );
   if (api) {
     process.stdout.write(
-      `\nCrier is up (${config.role}, ${database.kind} database)\n  ${where.split(' · ').join('\n  ')}\n`,
+      `\nCrier is up (${config.role}, ${database.kind} database, ${queue.kind} queues)\n  ${where.split(' · ').join('\n  ')}\n`,
     );
   }
   if (secrets.generatedToken) {
@@ -198,24 +196,27 @@ async function main(): Promise<void> {
       },
     );
     const started = Date.now();
-    let redisDownSince: number | undefined;
+    let queueDownSince: number | undefined;
     while (!closed) {
       await Promise.race([closing, sleep(100)]);
       const now = Date.now();
-      if (connections.some((c) => c.status !== 'ready')) redisDownSince ??= now;
-      else redisDownSince = undefined;
-      if (now - started >= APP_CLOSE_MS || (redisDownSince && now - redisDownSince >= REDIS_DOWN_GRACE_MS)) break;
+      if (!queue.connected()) queueDownSince ??= now;
+      else queueDownSince = undefined;
+      if (now - started >= APP_CLOSE_MS || (queueDownSince && now - queueDownSince >= QUEUE_DOWN_GRACE_MS)) break;
     }
     if (!closed) {
-      logger.warn('shutdown: in-flight work did not finish in time; cutting Redis so stuck commands fail');
-      for (const c of connections) c.disconnect();
+      logger.warn(
+        'shutdown: in-flight work did not finish in time; cutting the queue connections so stuck commands fail',
+      );
+      queue.disconnect();
       await Promise.race([closing, sleep(AFTER_DISCONNECT_MS)]);
     }
+    // The queue store before the database: the embedded one lives in it.
+    await Promise.race([queue.close().catch(() => undefined), sleep(DATABASE_CLOSE_MS)]);
     await Promise.race([
       database.close().catch((e: Error) => logger.warn({ err: redact(e.message) }, 'error closing the database')),
       sleep(DATABASE_CLOSE_MS),
     ]);
-    for (const c of connections) c.disconnect();
     clearTimeout(deadline);
     logger.info('stopped');
     process.exit(0);

@@ -6,6 +6,11 @@ import { z } from 'zod';
  */
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
+/** Where BullMQ keeps the queues: Redis, or PostgreSQL (DATABASE_URL's database, else the embedded PGlite). */
+export const QUEUE_KINDS = ['redis', 'postgres'] as const;
+export type QueueKind = (typeof QUEUE_KINDS)[number];
+/** Redis when CRIER_QUEUE=redis is given without REDIS_URL: the local server, as before REDIS_URL became optional. */
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -39,7 +44,8 @@ const envSchema = z.object({
   CRIER_ROLE: z.enum(ROLES, { message: 'must be all, api or worker' }).default('all'),
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  CRIER_QUEUE: z.enum(QUEUE_KINDS, { message: 'must be redis or postgres' }).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   CRIER_DATA_DIR: z.string().min(1).default('./data'),
   CRIER_QUEUE_PREFIX: z
@@ -80,7 +86,10 @@ export interface AppConfig {
   role: Role;
   port: number;
   host: string;
-  redisUrl: string;
+  /** CRIER_QUEUE, else `redis` when REDIS_URL is set and `postgres` when it is not; printed at start, in /health. */
+  queue: QueueKind;
+  /** Set when `queue` is `redis`. */
+  redisUrl: string | undefined;
   databaseUrl: string | undefined;
   dataDir: string;
   queuePrefix: string;
@@ -137,11 +146,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   problems.push(...llmProblems(cleaned));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
+  // Never switched silently: the choice follows from what is set, and main prints it at start.
+  const queue: QueueKind = e.CRIER_QUEUE ?? (e.REDIS_URL ? 'redis' : 'postgres');
   return {
     role: e.CRIER_ROLE,
     port: e.PORT,
     host: e.HOST,
-    redisUrl: e.REDIS_URL,
+    queue,
+    redisUrl: queue === 'redis' ? (e.REDIS_URL ?? LOCAL_REDIS) : undefined,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.CRIER_DATA_DIR,
     queuePrefix: e.CRIER_QUEUE_PREFIX,

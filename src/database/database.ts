@@ -6,7 +6,8 @@ import { markUnavailable } from '../common/errors';
 import { DataDirLockOptions, lockDataDir } from './data-dir-lock';
 import type { Database } from './schema';
 import { MIGRATIONS } from './migrations';
-import { pgliteDialect } from './pglite.dialect';
+import { pgliteDialect, PgliteLease, pgliteLease } from './pglite.dialect';
+import type { PGlite } from '@electric-sql/pglite';
 
 export const DATABASE = Symbol('DATABASE');
 export type Db = Kysely<Database>;
@@ -37,6 +38,8 @@ export const POOL_SETTINGS: PoolConfig = {
 export interface DatabaseHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** The embedded database and the lease every user of its one session takes (the embedded queue store too). */
+  embedded?: { lite: PGlite; lease: PgliteLease };
   close(): Promise<void>;
 }
 
@@ -80,10 +83,12 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
     await unlock();
     throw e;
   });
-  const db = new Kysely<Database>({ dialect: pgliteDialect(lite) });
+  const lease = pgliteLease();
+  const db = new Kysely<Database>({ dialect: pgliteDialect(lite, lease) });
   const handle: DatabaseHandle = {
     db,
     kind: 'pglite',
+    embedded: { lite, lease },
     close: async () => {
       try {
         await db.destroy();

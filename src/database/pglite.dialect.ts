@@ -14,8 +14,7 @@ const ACQUIRE_TIMEOUT_MS = 10_000;
  * PGlite is one connection: the pool hands it out to one borrower at a time, so a transaction is never
  * interleaved with another caller's queries.
  */
-export function pgliteDialect(db: PGlite, acquireTimeoutMs = ACQUIRE_TIMEOUT_MS): PostgresDialect {
-  let tail: Promise<void> = Promise.resolve();
+export function pgliteDialect(db: PGlite, lease: PgliteLease = pgliteLease()): PostgresDialect {
   const client = {
     async query(sql: string, params: readonly unknown[]) {
       const res = await db.query(sql, params as unknown[]);
@@ -24,6 +23,30 @@ export function pgliteDialect(db: PGlite, acquireTimeoutMs = ACQUIRE_TIMEOUT_MS)
   };
   const pool = {
     async connect() {
+      const release = await lease.acquire();
+      return { ...client, release };
+    },
+    end: () => lease.drained(),
+  };
+  return new PostgresDialect({ pool: pool as never });
+}
+
+/**
+ * Turns on PGlite's one session, first come first served. Everything that talks to the embedded database takes it:
+ * Crier's Kysely (a whole transaction per turn) and the embedded queue store (src/queue/pglite-pool.ts, one
+ * statement per turn), so that a statement of one never lands inside the other's open transaction.
+ */
+export interface PgliteLease {
+  /** Waits for the turn (at most the acquire timeout); call the returned function to give it up. */
+  acquire(): Promise<() => void>;
+  /** Resolves once every turn handed out so far has ended. */
+  drained(): Promise<void>;
+}
+
+export function pgliteLease(acquireTimeoutMs = ACQUIRE_TIMEOUT_MS): PgliteLease {
+  let tail: Promise<void> = Promise.resolve();
+  return {
+    async acquire() {
       let release!: () => void;
       const previous = tail;
       tail = new Promise<void>((r) => (release = r));
@@ -38,13 +61,10 @@ export function pgliteDialect(db: PGlite, acquireTimeoutMs = ACQUIRE_TIMEOUT_MS)
           `timeout exceeded when trying to connect (the embedded database was busy for ${acquireTimeoutMs} ms)`,
         );
       }
-      return { ...client, release: () => release() };
+      return () => release();
     },
-    async end() {
-      await tail;
-    },
+    drained: () => tail,
   };
-  return new PostgresDialect({ pool: pool as never });
 }
 
 function commandOf(sql: string): string {

@@ -1,10 +1,9 @@
-import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DATABASE, Db, pingDatabase } from '../database/database';
-import { PRODUCER_REDIS, REDIS } from '../queue/redis';
+import { QUEUE_BACKEND, QueueBackend } from '../queue/queue-backend';
 import { MetricsService } from './metrics.service';
 
 /** A check that does not answer within this is down: /health itself never hangs on a dependency. */
@@ -20,36 +19,38 @@ const outcome = (p: Promise<unknown>) =>
   );
 
 /**
- * 200 `{status:"ok", role, redis:"ok", database:"ok"}` when both answer; otherwise 503 with the same fields
- * (`status:"error"`, the failing check as `"error: <reason>"`) and `unavailable`, the dependencies that are down.
+ * 200 `{status:"ok", role, queue, <store>:"ok", database:"ok"}` when both answer; otherwise 503 with the same
+ * fields (`status:"error"`, the failing check as `"error: <reason>"`) and `unavailable`, the dependencies that are
+ * down. `queue` names the queue backend (`redis` or `postgres`); the queue store's check is named after it
+ * (`redis`, or `queueStore` on PostgreSQL, whose database is also checked as `database`).
  */
 @ApiExcludeController()
 @Controller()
 export class HealthController {
-  private readonly redis: Redis;
-
   constructor(
-    @Inject(REDIS) blocking: Redis,
+    @Inject(QUEUE_BACKEND) private readonly queue: QueueBackend,
     @Inject(DATABASE) private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
-    // The fail-fast connection when the module provides one: a ping on the blocking connection would wait in its
-    // offline queue while Redis is down (bounded by the timeout above, but piling up one command per probe).
-    @Optional() @Inject(PRODUCER_REDIS) producer?: Redis,
-  ) {
-    this.redis = producer ?? blocking;
-  }
+  ) {}
 
   @Get('health')
   async health(@Res() res: Response): Promise<void> {
-    const [redis, database] = await Promise.all([outcome(this.pingRedis()), outcome(pingDatabase(this.db))]);
-    const ok = redis === 'ok' && database === 'ok';
-    const body = { status: ok ? 'ok' : 'error', role: this.config.role, redis, database };
+    const store = this.queue.kind === 'redis' ? 'redis' : 'queueStore';
+    const [queue, database] = await Promise.all([outcome(this.queue.ping()), outcome(pingDatabase(this.db))]);
+    const ok = queue === 'ok' && database === 'ok';
+    const body = {
+      status: ok ? 'ok' : 'error',
+      role: this.config.role,
+      queue: this.queue.kind,
+      [store]: queue,
+      database,
+    };
     if (ok) {
       res.status(200).json(body);
       return;
     }
-    const unavailable = [...(redis === 'ok' ? [] : ['redis']), ...(database === 'ok' ? [] : ['database'])];
+    const unavailable = [...(queue === 'ok' ? [] : [store]), ...(database === 'ok' ? [] : ['database'])];
     res.status(503).json({ ...body, unavailable });
   }
 
@@ -57,11 +58,5 @@ export class HealthController {
   async metricsText(@Res() res: Response): Promise<void> {
     res.setHeader('Content-Type', this.metrics.registry.contentType);
     res.send(await this.metrics.registry.metrics());
-  }
-
-  private async pingRedis(): Promise<void> {
-    // Not connected: say so now rather than send a command that can only wait or fail.
-    if (this.redis.status !== 'ready') throw new Error(`not connected (${this.redis.status})`);
-    await this.redis.ping();
   }
 }

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ADAPTERS } from '../platforms/platform.registry';
 import { PUBLISH_JOB, PublishJobData, queueName } from '../queue/job-catalogue';
-import { REDIS } from '../queue/redis';
+import { QUEUE_BACKEND, QueueBackend } from '../queue/queue-backend';
 import { PublishService } from './publish.service';
 
 /** Inside main's budget for closing the app (it then cuts the connections): in-flight jobs get this long. */
@@ -25,25 +24,28 @@ export class PublishWorkers implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly publish: PublishService,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     this.workers = ADAPTERS.map((adapter) => {
-      const worker = new Worker<PublishJobData>(queueName(adapter.id), (job, token) => this.process(job, token), {
-        connection: this.redis,
-        prefix: this.config.queuePrefix,
-        concurrency: this.config.workerConcurrency,
-        lockDuration: this.config.jobLockMs,
-        stalledInterval: this.config.jobLockMs,
-        // A stalled job is a crashed worker; the handler settles the delivery, so let it come back many times.
-        maxStalledCount: 100,
-        settings: {
-          backoffStrategy: (attemptsMade: number) =>
-            Math.min(INFRA_BACKOFF_MAX_MS, 1000 * 2 ** Math.max(0, attemptsMade - 1)),
+      const worker = this.backend.worker<PublishJobData>(
+        queueName(adapter.id),
+        (job, token) => this.process(job, token),
+        {
+          prefix: this.config.queuePrefix,
+          concurrency: this.config.workerConcurrency,
+          lockDuration: this.config.jobLockMs,
+          stalledInterval: this.config.jobLockMs,
+          // A stalled job is a crashed worker; the handler settles the delivery, so let it come back many times.
+          maxStalledCount: 100,
+          settings: {
+            backoffStrategy: (attemptsMade: number) =>
+              Math.min(INFRA_BACKOFF_MAX_MS, 1000 * 2 ** Math.max(0, attemptsMade - 1)),
+          },
         },
-      });
+      );
       worker.on('error', (e) => this.log.error(`worker ${adapter.id}: ${e.message}`));
       worker.on('failed', (job, e) => {
         if (job && !(e instanceof UnrecoverableError) && e.name !== 'UnrecoverableError') {

@@ -43,3 +43,6 @@ export const WEBHOOK_JOB = 'webhook' as const;
 export interface WebhookJobData {
   messageId: string;
 }
+
+/** The PostgreSQL schema of the queues on the PostgreSQL backend (BullMQ's own name for it, with a pool of ours). */
+export const QUEUE_SCHEMA = 'bullmq';

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { JobType, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { PlatformId } from '../platforms/platform';
 import { ADAPTERS } from '../platforms/platform.registry';
 import { PUBLISH_JOB, PublishJobData, publishJobId, queueName, twinJobId } from './job-catalogue';
-import { PRODUCER_REDIS } from './redis';
+import { QUEUE_BACKEND, QueueBackend } from './queue-backend';
 
 export interface QueueCounts {
   name: string;
@@ -21,7 +20,7 @@ export interface QueueCounts {
 /** Who works a queue, and its job waiting longest (the far end of the waiting list), if any. */
 export interface QueueLive {
   platform: PlatformId;
-  /** Workers connected to the queue (BullMQ names their connections; CLIENT LIST). */
+  /** Workers connected to the queue (BullMQ names their connections: CLIENT LIST, or pg_stat_activity). */
   workers: number;
   oldestWaiting: { jobId: string; deliveryId: string; addedAt: Date } | null;
 }
@@ -36,6 +35,9 @@ export interface JobDelivery {
 /** How often a job whose handler met an infrastructure fault comes back (with backoff capped at 30 s: days). */
 export const JOB_ATTEMPTS = 100_000;
 
+/** 'paused' is a count BullMQ answers on PostgreSQL, though its JobType does not list it. */
+const COUNTED = ['waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized', 'paused'] as JobType[];
+
 /** Waits for every promise; throws the first failure after all have settled. */
 async function settleAll(ps: Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(ps);
@@ -49,13 +51,16 @@ export class QueueService implements OnModuleDestroy {
   private readonly log = new Logger(QueueService.name);
   readonly queues: ReadonlyMap<PlatformId, Queue<PublishJobData>>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(PRODUCER_REDIS) connection: Redis) {
-    this.queues = new Map(ADAPTERS.map(({ id: p }) => [p, this.createQueue(p, config, connection)]));
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
+  ) {
+    this.queues = new Map(ADAPTERS.map(({ id: p }) => [p, this.createQueue(p, config)]));
   }
 
-  private createQueue(platform: PlatformId, config: AppConfig, connection: Redis): Queue<PublishJobData> {
-    const queue = new Queue<PublishJobData>(queueName(platform), {
-      connection,
+  private createQueue(platform: PlatformId, config: AppConfig): Queue<PublishJobData> {
+    const queue = this.backend.queue<PublishJobData>(queueName(platform), {
+      // Redis keys are under the prefix; on PostgreSQL the database (schema bullmq) sets the queues apart.
       prefix: config.queuePrefix,
       // Finished jobs are history only (PostgreSQL has the record): keep the last ones for the dashboard.
       // A handler that throws anything but UnrecoverableError met an infrastructure fault (the database was
@@ -68,7 +73,7 @@ export class QueueService implements OnModuleDestroy {
       },
     });
     // Without a listener BullMQ prints every connection error; the connection's own listener already reports
-    // Redis going away and coming back, so repeats of the same message are dropped here.
+    // the store going away and coming back, so repeats of the same message are dropped here.
     let last = '';
     queue.on('error', (e: Error) => {
       if (e.message === last) return;
@@ -175,9 +180,10 @@ export class QueueService implements OnModuleDestroy {
   async counts(): Promise<QueueCounts[]> {
     return Promise.all(
       [...this.queues].map(async ([platform, q]) => {
-        const c = await q.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed', 'prioritized');
-        // BullMQ 6 keeps a paused queue's jobs in "waiting"; the API reports them as paused instead.
-        const waiting = (c.waiting ?? 0) + (c.prioritized ?? 0);
+        const c = await q.getJobCounts(...COUNTED);
+        // A paused queue's jobs: BullMQ 6 counts them as "waiting" on Redis, as "paused" on PostgreSQL. The API
+        // reports them as paused on both.
+        const waiting = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0);
         const paused = await q.isPaused();
         return {
           name: q.name,
@@ -197,9 +203,8 @@ export class QueueService implements OnModuleDestroy {
   async live(): Promise<QueueLive[]> {
     return Promise.all(
       [...this.queues].map(async ([platform, q]) => {
-        // Ascending from 0: the first job pushed to the waiting list that is still there.
-        const [workers, [oldest]] = await Promise.all([q.getWorkersCount(), q.getJobs(['wait'], 0, 0, true)]);
-        const oldestWaiting = oldest?.id
+        const [workers, oldest] = await Promise.all([q.getWorkersCount(), this.backend.oldestWaiting(q)]);
+        const oldestWaiting = oldest
           ? { jobId: oldest.id, deliveryId: oldest.data.deliveryId, addedAt: new Date(oldest.timestamp) }
           : null;
         return { platform, workers, oldestWaiting };

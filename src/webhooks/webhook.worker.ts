@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { WEBHOOK_JOB, WEBHOOK_QUEUE, WebhookJobData } from '../queue/job-catalogue';
-import { PRODUCER_REDIS, REDIS } from '../queue/redis';
+import { QUEUE_BACKEND, QueueBackend } from '../queue/queue-backend';
 import { MAX_SENDS, retryDelayMs } from './webhook-retry';
 import { WebhookSenderService } from './webhook-sender.service';
 import { WebhooksRepository } from './webhooks.repository';
@@ -34,15 +33,13 @@ export class WebhookWorker implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly repo: WebhooksRepository,
     private readonly sender: WebhookSenderService,
-    @Inject(REDIS) private readonly redis: Redis,
-    @Inject(PRODUCER_REDIS) private readonly producer: Redis,
+    @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     const base = this.config.webhooksRetryBaseMs;
-    this.queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE, {
-      connection: this.producer,
+    this.queue = this.backend.queue<WebhookJobData>(WEBHOOK_QUEUE, {
       prefix: this.config.queuePrefix,
       defaultJobOptions: {
         attempts: MAX_SENDS,
@@ -52,8 +49,7 @@ export class WebhookWorker implements OnModuleInit, OnApplicationShutdown {
       },
     });
     this.queue.on('error', (e: Error) => this.log.warn(`queue ${WEBHOOK_QUEUE}: ${e.message}`));
-    this.worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, (job) => this.process(job), {
-      connection: this.redis,
+    this.worker = this.backend.worker<WebhookJobData>(WEBHOOK_QUEUE, (job) => this.process(job), {
       prefix: this.config.queuePrefix,
       concurrency: 8,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, base) ?? base },

@@ -32,9 +32,7 @@ describe('an account the platform refuses holds its deliveries until a human fix
 
   /** Whether BullMQ keeps any job (pending or finished) under the delivery's job id. */
   async function telegramJobExists(deliveryId: string): Promise<boolean> {
-    return (
-      (await e2e.stack.redis.exists(`${e2e.stack.secrets.queuePrefix}:publish-telegram:delivery-${deliveryId}`)) === 1
-    );
+    return e2e.stack.jobExists('telegram', `delivery-${deliveryId}`);
   }
 
   it('Telegram 401: held, account reauth_required, a later delivery held unsent; PATCH credentials resumes both once', async () => {

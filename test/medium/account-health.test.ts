@@ -20,13 +20,14 @@ import type { DeliveryStatus } from '../../src/posts/statuses';
 import { resolveBudgets } from '../../src/publishing/budgets';
 import { QueueService } from '../../src/queue/queue.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   mediumConfig,
   mediumDb,
   MediumDb,
   mediumRedis,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -64,7 +65,7 @@ describe('account health (medium)', () => {
     redis = mediumRedis();
     prefix = uniquePrefix('account-health');
     const config = mediumConfig(prefix);
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     cipher = testCipher();
     const accountsRepo = new AccountsRepository(db);
     const states = new DeliveryStateService(new DeliveryStateRepository(db), queues);
@@ -75,7 +76,7 @@ describe('account health (medium)', () => {
 
   afterAll(async () => {
     await queues?.onModuleDestroy();
-    if (redis) await deletePrefixKeys(redis, prefix);
+    if (redis) await clearQueueStore(redis, prefix);
     await redis?.quit();
     await db?.destroy();
     await m?.close();

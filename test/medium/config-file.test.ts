@@ -13,7 +13,15 @@ import { FeedsService } from '../../src/feeds/feeds.service';
 import { PausesService } from '../../src/pauses/pauses.service';
 import { FeedServer } from '../support/feed-server';
 import { story } from './feeds-env';
-import { deletePrefixKeys, mediumConfig, mediumDb, MediumDb, mediumRedis, uniquePrefix } from './medium-env';
+import {
+  clearQueueStore,
+  mediumConfig,
+  mediumDb,
+  MediumDb,
+  mediumRedis,
+  uniquePrefix,
+  mediumQueue,
+} from './medium-env';
 
 const KEY = Buffer.alloc(32, 9);
 
@@ -101,7 +109,7 @@ ${
     prefix = uniquePrefix('config');
     const config = mediumConfig(prefix, { CRIER_ROLE: 'api', CRIER_FEEDS_ALLOW_PRIVATE: 'true' });
     app = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ config, db: m.db, redis, secretKey: KEY })],
+      imports: [AppModule.forRoot({ config, db: m.db, queue: mediumQueue(redis, m.url), secretKey: KEY })],
     }).compile();
     await app.init();
     server = await FeedServer.start();
@@ -112,7 +120,7 @@ ${
   afterAll(async () => {
     await app?.close();
     await server?.stop();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
     await redis?.quit();
     await m?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { PostsRepository } from '../../src/posts/posts.repository';
 import { publishJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -18,6 +18,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 const FREE = { budgets: [], units: 1 };
@@ -44,13 +45,13 @@ describe('DeliveryStateService (medium)', () => {
 
   beforeEach(() => {
     prefix = uniquePrefix('state');
-    queues = new QueueService(mediumConfig(prefix), redis);
+    queues = new QueueService(mediumConfig(prefix), mediumQueue(redis, m.url));
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
   });
 
   afterEach(async () => {
     await queues.onModuleDestroy();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
   });
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { FeedsRepository } from '../../src/feeds/feeds.repository';
 import { FeedsService } from '../../src/feeds/feeds.service';
 import { FeedServer, TestItem } from '../support/feed-server';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   mediumConfig,
   mediumDb,
@@ -19,6 +19,7 @@ import {
   mediumRedis,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -48,7 +49,14 @@ export class FeedsEnv {
       ...env,
     });
     e.app = await Test.createTestingModule({
-      imports: [AppModule.forRoot({ config: e.config, db: e.m.db, redis: e.redis, secretKey: Buffer.alloc(32, 7) })],
+      imports: [
+        AppModule.forRoot({
+          config: e.config,
+          db: e.m.db,
+          queue: mediumQueue(e.redis, e.m.url),
+          secretKey: Buffer.alloc(32, 7),
+        }),
+      ],
     }).compile();
     await e.app.init();
     e.server = await FeedServer.start();
@@ -107,7 +115,7 @@ export class FeedsEnv {
   async close(): Promise<void> {
     await this.app?.close();
     await this.server?.stop();
-    await deletePrefixKeys(this.redis, this.prefix);
+    await clearQueueStore(this.redis, this.prefix);
     await this.redis?.quit();
     await this.m?.close();
   }

@@ -10,12 +10,61 @@ import type { Db } from '../../src/database/database';
 import type { AccountRow, Database } from '../../src/database/schema';
 import type { PostsRepository } from '../../src/posts/posts.repository';
 import type { DeliveryStatus } from '../../src/posts/statuses';
+import { postgresQueueBackend, QueueBackend, queuePool, redisQueueBackend } from '../../src/queue/queue-backend';
 import { createRedis } from '../../src/queue/redis';
 import { freshDatabase } from '../support/pg';
 
 /** Medium tier helpers: a fresh database per file, a real Redis, unique queue prefixes, row factories. */
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The queue backend these tests run on: CRIER_QUEUE=postgres runs the same files on BullMQ's PostgreSQL backend. */
+export const QUEUE_KIND: 'redis' | 'postgres' = process.env.CRIER_QUEUE === 'postgres' ? 'postgres' : 'redis';
+
+/** PostgreSQL backends opened by mediumQueue and not yet closed, with their database. */
+const openedBackends: Array<{ backend: QueueBackend; url: string }> = [];
+afterAll(() => closeBackends());
+
+async function closeBackends(): Promise<string[]> {
+  const opened = openedBackends.splice(0);
+  const bounded = (p: Promise<unknown>) =>
+    Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
+  await Promise.all(opened.map((o) => bounded(o.backend.close())));
+  return [...new Set(opened.map((o) => o.url))];
+}
+
+/**
+ * Empties what a test left in the queue store: its prefix's keys on Redis; on PostgreSQL the backends it opened are
+ * closed and their databases' jobs deleted (tests of one file share a database).
+ */
+export async function clearQueueStore(redis: Redis, prefix: string): Promise<void> {
+  if (QUEUE_KIND === 'redis') return deletePrefixKeys(redis, prefix);
+  for (const url of await closeBackends()) {
+    const pool = new Pool({ connectionString: url, max: 1 });
+    pool.on('error', () => undefined);
+    try {
+      await pool.query('DELETE FROM bullmq.job; DELETE FROM bullmq.event');
+    } catch {
+      // The file's database is already dropped: nothing left to clear.
+    } finally {
+      await pool.end();
+    }
+  }
+}
+
+/**
+ * The queue backend of this run: Redis on `redis` (the prefix keeps tests apart), or PostgreSQL in the `bullmq`
+ * schema of the test's own database `databaseUrl` (the template carries BullMQ's migrations; the database keeps
+ * tests apart). Closed after the file's tests.
+ */
+export function mediumQueue(redis: Redis, databaseUrl?: string): QueueBackend {
+  if (QUEUE_KIND === 'redis') return redisQueueBackend(redis);
+  if (!databaseUrl) throw new Error('a PostgreSQL queue backend needs the test database');
+  const pool = queuePool(databaseUrl, 4, () => undefined);
+  const backend = postgresQueueBackend(pool, () => pool.end());
+  openedBackends.push({ backend, url: databaseUrl });
+  return backend;
+}
 
 export interface MediumDb {
   db: Db;
@@ -46,7 +95,13 @@ export function uniquePrefix(tag: string): string {
 
 /** The fakes listen on 127.0.0.1: platform API calls may reach private addresses here (refused by default). */
 export function mediumConfig(prefix: string, env: Record<string, string> = {}): AppConfig {
-  return loadConfig({ CRIER_QUEUE_PREFIX: prefix, REDIS_URL, CRIER_PLATFORMS_ALLOW_PRIVATE: 'true', ...env });
+  return loadConfig({
+    CRIER_QUEUE_PREFIX: prefix,
+    CRIER_QUEUE: QUEUE_KIND,
+    ...(QUEUE_KIND === 'redis' ? { REDIS_URL } : {}),
+    CRIER_PLATFORMS_ALLOW_PRIVATE: 'true',
+    ...env,
+  });
 }
 
 export function mediumRedis(name = 'crier-medium-test'): Redis {

@@ -23,7 +23,7 @@ import { RetentionRepository } from '../../src/retention/retention.repository';
 import { RetentionService } from '../../src/retention/retention.service';
 import { DEFAULT_CHAT, TelegramFake } from '../fakes/telegram.fake';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -33,6 +33,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -72,7 +73,7 @@ describe('pauses (medium)', () => {
     await m.db.deleteFrom('leases').execute();
     prefix = uniquePrefix('pauses');
     config = mediumConfig(prefix, { CRIER_JOB_LOCK_MS: '1000' });
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
     const accountsRepo = new AccountsRepository(m.db);
     const refresher = new CredentialRefreshService(accountsRepo, cipher, new LeasesRepository(m.db), config);
@@ -94,7 +95,7 @@ describe('pauses (medium)', () => {
 
   afterEach(async () => {
     await queues.onModuleDestroy();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
   });
 
   afterAll(async () => {

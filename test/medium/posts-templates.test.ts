@@ -5,7 +5,15 @@ import { AccountsService } from '../../src/accounts/accounts.service';
 import { AppModule } from '../../src/app.module';
 import { ArticlesService } from '../../src/articles/articles.service';
 import { PostsService } from '../../src/posts/posts.service';
-import { deletePrefixKeys, mediumConfig, mediumDb, MediumDb, mediumRedis, uniquePrefix } from './medium-env';
+import {
+  clearQueueStore,
+  mediumConfig,
+  mediumDb,
+  MediumDb,
+  mediumRedis,
+  uniquePrefix,
+  mediumQueue,
+} from './medium-env';
 
 /** Which template composes a delivery: the post's (feeds pass one) > the account's settings.template > the platform's. */
 describe('PostsService: composing templates (medium)', () => {
@@ -25,7 +33,7 @@ describe('PostsService: composing templates (medium)', () => {
         AppModule.forRoot({
           config: mediumConfig(prefix, { CRIER_ROLE: 'api' }),
           db: m.db,
-          redis,
+          queue: mediumQueue(redis, m.url),
           secretKey: Buffer.alloc(32, 3),
         }),
       ],
@@ -42,7 +50,7 @@ describe('PostsService: composing templates (medium)', () => {
 
   afterAll(async () => {
     await app?.close();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
     redis?.disconnect();
     await m?.close();
   });

@@ -20,7 +20,7 @@ import { QueueService } from '../../src/queue/queue.service';
 import { DEFAULT_CHAT, TelegramFake } from '../fakes/telegram.fake';
 import { waitFor } from '../support/wait';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertPostWith,
   mediumConfig,
   mediumDb,
@@ -29,6 +29,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -64,7 +65,7 @@ describe('PublishService.run (medium)', () => {
     await m.db.deleteFrom('rate_budgets').execute();
     prefix = uniquePrefix('publish');
     config = mediumConfig(prefix, { CRIER_JOB_LOCK_MS: '1000', CRIER_MAX_ATTEMPTS: '3' });
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
     const accountsRepo = new AccountsRepository(m.db);
     const refresher = new CredentialRefreshService(accountsRepo, cipher, new LeasesRepository(m.db), config);
@@ -74,7 +75,7 @@ describe('PublishService.run (medium)', () => {
 
   afterEach(async () => {
     await queues.onModuleDestroy();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
   });
 
   afterAll(async () => {

@@ -1,17 +1,66 @@
 import { randomUUID } from 'node:crypto';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { PUBLISH_JOB, publishJobId, queueName, twinJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
 import { waitFor } from '../support/wait';
-import { countPrefixKeys, deletePrefixKeys, mediumConfig, mediumRedis, uniquePrefix } from './medium-env';
+import type { QueueBackend } from '../../src/queue/queue-backend';
+import {
+  countPrefixKeys,
+  deletePrefixKeys,
+  mediumConfig,
+  mediumDb,
+  mediumQueue,
+  mediumRedis,
+  QUEUE_KIND,
+  uniquePrefix,
+} from './medium-env';
 
-/** QueueService against a real Redis: one BullMQ queue per platform, under a prefix unique to each test. */
-describe('QueueService (medium)', () => {
+/** A queue store no other test sees: a key prefix on Redis, a database of its own on PostgreSQL. */
+interface Store {
+  prefix: string;
+  backend: QueueBackend;
+  /** How many keys (Redis), or jobs and events (PostgreSQL), the store holds. */
+  stored(): Promise<number>;
+  drop(): Promise<void>;
+}
+
+async function ownStore(redis: Redis, tag: string): Promise<Store> {
+  const prefix = uniquePrefix(tag);
+  if (QUEUE_KIND === 'redis') {
+    return {
+      prefix,
+      backend: mediumQueue(redis),
+      stored: () => countPrefixKeys(redis, prefix),
+      drop: () => deletePrefixKeys(redis, prefix),
+    };
+  }
+  const m = await mediumDb();
+  const backend = mediumQueue(redis, m.url);
+  return {
+    prefix,
+    backend,
+    stored: async () => {
+      const q = sql<{ n: number }>`SELECT (SELECT count(*) FROM bullmq.job) + (SELECT count(*) FROM bullmq.event) AS n`;
+      return Number((await q.execute(m.db)).rows[0].n);
+    },
+    drop: async () => {
+      await backend.close().catch(() => undefined);
+      await m.close();
+    },
+  };
+}
+
+/**
+ * QueueService against a real store (CRIER_QUEUE: Redis, or BullMQ's PostgreSQL backend): one BullMQ queue per
+ * platform, in a store unique to each test.
+ */
+describe(`QueueService (medium, ${QUEUE_KIND})`, () => {
   let redis: Redis;
-  let prefix: string;
+  let store: Store;
   let qs: QueueService;
-  const extra: { qs: QueueService; prefix: string }[] = [];
+  const extra: { qs: QueueService; store: Store }[] = [];
 
   const delivery = (platform = 'telegram') => ({ id: randomUUID(), platform });
   const job = (d: { id: string; platform: string }) => qs.queue(d.platform as 'telegram').getJob(publishJobId(d.id));
@@ -26,15 +75,15 @@ describe('QueueService (medium)', () => {
     redis = mediumRedis();
   });
 
-  beforeEach(() => {
-    prefix = uniquePrefix('queue');
-    qs = new QueueService(mediumConfig(prefix), redis);
+  beforeEach(async () => {
+    store = await ownStore(redis, 'queue');
+    qs = new QueueService(mediumConfig(store.prefix), store.backend);
   });
 
   afterEach(async () => {
-    for (const q of [{ qs, prefix }, ...extra.splice(0)]) {
+    for (const q of [{ qs, store }, ...extra.splice(0)]) {
       await q.qs.onModuleDestroy();
-      await deletePrefixKeys(redis, q.prefix);
+      await q.store.drop();
     }
   });
 
@@ -53,7 +102,7 @@ describe('QueueService (medium)', () => {
     expectDelayNear(j!.delay, 60_000);
     expect(await j!.getState()).toBe('delayed');
     expect(qs.queue('telegram').name).toBe(queueName('telegram'));
-    expect(await countPrefixKeys(redis, prefix)).toBeGreaterThan(0);
+    expect(await store.stored()).toBeGreaterThan(0);
   });
 
   it('finished jobs are trimmed (Redis keeps the last 1000 completed, 5000 failed; PostgreSQL keeps the record)', async () => {
@@ -118,20 +167,18 @@ describe('QueueService (medium)', () => {
     async (outcome) => {
       const d = delivery();
       await qs.ensureJob(d, new Date());
-      const connection = mediumRedis('crier-medium-worker');
-      const worker = new Worker(
+      const worker = store.backend.worker(
         queueName('telegram'),
         async () => {
           if (outcome === 'failed') throw new UnrecoverableError('rejected');
           return 'ok';
         },
-        { connection, prefix },
+        { prefix: store.prefix },
       );
       try {
         await waitFor(async () => (await stateOf(d)) === outcome, { timeoutMs: 10_000, what: `job ${outcome}` });
       } finally {
         await worker.close();
-        await connection.quit();
       }
       expect(await qs.hasJob(d)).toBe(false);
 
@@ -145,10 +192,11 @@ describe('QueueService (medium)', () => {
   it('a hand-over to a delivery whose job is running adds its twin job, so the hand-over is not lost', async () => {
     const d = delivery();
     await qs.ensureJob(d, new Date());
-    const connection = mediumRedis('crier-medium-worker');
     let release!: () => void;
     const ended = new Promise<void>((r) => (release = r));
-    const worker = new Worker(queueName('telegram'), () => ended.then(() => 'not its turn'), { connection, prefix });
+    const worker = store.backend.worker(queueName('telegram'), () => ended.then(() => 'not its turn'), {
+      prefix: store.prefix,
+    });
     try {
       await waitFor(async () => (await stateOf(d)) === 'active', { timeoutMs: 10_000, what: 'the job to run' });
       await qs.ensureJob(d, new Date()); // an ordinary ensure leaves a running job alone
@@ -163,7 +211,6 @@ describe('QueueService (medium)', () => {
     } finally {
       release();
       await worker.close();
-      await connection.quit();
     }
   });
 
@@ -199,10 +246,10 @@ describe('QueueService (medium)', () => {
     expect(() => qs.queue('myspace' as 'telegram')).toThrow(/No queue for platform myspace/);
   });
 
-  it('two QueueServices with different prefixes never see each other’s jobs', async () => {
-    const otherPrefix = uniquePrefix('queue-b');
-    const other = new QueueService(mediumConfig(otherPrefix), redis);
-    extra.push({ qs: other, prefix: otherPrefix });
+  it('two QueueServices on different stores (prefixes, or databases) never see each other’s jobs', async () => {
+    const otherStore = await ownStore(redis, 'queue-b');
+    const other = new QueueService(mediumConfig(otherStore.prefix), otherStore.backend);
+    extra.push({ qs: other, store: otherStore });
     const d = delivery();
 
     await qs.ensureJob(d, new Date(Date.now() + 60_000));
@@ -214,9 +261,7 @@ describe('QueueService (medium)', () => {
     expect(await stateOf(d)).toBe('delayed'); // ours untouched
     await other.removeJob(d);
     expect(await qs.hasJob(d)).toBe(true);
-    expect(await countPrefixKeys(redis, otherPrefix)).toBeGreaterThan(0);
-
-    await deletePrefixKeys(redis, otherPrefix);
+    expect(await otherStore.stored()).toBeGreaterThan(0);
     expect(await qs.hasJob(d)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
+import type { QueueBackend } from '../../src/queue/queue-backend';
 import type { Redis } from 'ioredis';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
@@ -8,19 +9,18 @@ import { PUBLISH_JOB, publishJobId, queueName } from '../../src/queue/job-catalo
 import { QueuesOverviewService } from '../../src/queue/queues-overview.service';
 import { QueuesRepository } from '../../src/queue/queues.repository';
 import { QueueService } from '../../src/queue/queue.service';
-import { createRedis } from '../../src/queue/redis';
 import { waitFor } from '../support/wait';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
   mediumDb,
   MediumDb,
   mediumRedis,
-  REDIS_URL,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -36,7 +36,7 @@ describe('the queues overview (medium)', () => {
   let prefix: string;
   let queues: QueueService;
   let worker: Worker | undefined;
-  let workerRedis: Redis | undefined;
+  let backend: QueueBackend;
 
   beforeAll(async () => {
     m = await mediumDb();
@@ -47,14 +47,14 @@ describe('the queues overview (medium)', () => {
     });
     redis = mediumRedis();
     prefix = uniquePrefix('overview');
-    queues = new QueueService(mediumConfig(prefix), redis);
+    backend = mediumQueue(redis, m.url);
+    queues = new QueueService(mediumConfig(prefix), backend);
   });
 
   afterAll(async () => {
     await worker?.close();
-    await workerRedis?.quit();
     await queues?.onModuleDestroy();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
     await redis?.quit();
     await db?.destroy();
     await m?.close();
@@ -96,11 +96,8 @@ describe('the queues overview (medium)', () => {
     await add('telegram', tgLate, 600);
     await add('telegram', tgLater, 5);
     await add('mastodon', mastoDue, 40);
-    worker = new Worker(queueName('gab'), async () => undefined, {
-      connection: (workerRedis = createRedis(REDIS_URL, 'crier-medium-worker')),
-      prefix,
-      autorun: false,
-    });
+    worker = backend.worker(queueName('gab'), async () => undefined, { prefix, autorun: false });
+    await worker.waitUntilReady();
 
     const byPlatform = async () =>
       new Map(

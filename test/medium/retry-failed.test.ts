@@ -16,7 +16,7 @@ import { PostsService } from '../../src/posts/posts.service';
 import { publishJobId } from '../../src/queue/job-catalogue';
 import { QueueService } from '../../src/queue/queue.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -26,6 +26,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -47,7 +48,7 @@ describe('PostsService.retryFailed (medium)', () => {
     redis = mediumRedis();
     prefix = uniquePrefix('retry-failed');
     const config = mediumConfig(prefix);
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     const states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
     const cipher = testCipher();
     const accountsRepo = new AccountsRepository(m.db);
@@ -61,7 +62,7 @@ describe('PostsService.retryFailed (medium)', () => {
 
   afterAll(async () => {
     await queues?.onModuleDestroy();
-    if (redis) await deletePrefixKeys(redis, prefix);
+    if (redis) await clearQueueStore(redis, prefix);
     await redis?.quit();
     await content?.onModuleDestroy();
     await m?.close();

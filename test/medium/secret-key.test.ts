@@ -18,7 +18,7 @@ import { QueueService } from '../../src/queue/queue.service';
 import { WebhooksRepository } from '../../src/webhooks/webhooks.repository';
 import { DEFAULT_CHAT, TelegramFake } from '../fakes/telegram.fake';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -27,6 +27,7 @@ import {
   mediumRedis,
   seconds,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -187,13 +188,13 @@ describe('the encryption key (medium)', () => {
 
     afterEach(async () => {
       await queues?.onModuleDestroy();
-      await deletePrefixKeys(redis, prefix);
+      await clearQueueStore(redis, prefix);
     });
 
     it('is listed as reauth_required with the reason, and its due deliveries are held with it, nothing sent', async () => {
       prefix = uniquePrefix('secret-key');
       const config = mediumConfig(prefix);
-      queues = new QueueService(config, redis);
+      queues = new QueueService(config, mediumQueue(redis, m.url));
       const states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
       const cipher = new CredentialCipher(newKey);
       const accountsRepo = new AccountsRepository(m.db);

@@ -16,7 +16,7 @@ import { QueueService } from '../../src/queue/queue.service';
 import { RetentionRepository } from '../../src/retention/retention.repository';
 import { RetentionService } from '../../src/retention/retention.service';
 import {
-  deletePrefixKeys,
+  clearQueueStore,
   insertAccount,
   insertPostWith,
   mediumConfig,
@@ -26,6 +26,7 @@ import {
   seconds,
   testCipher,
   uniquePrefix,
+  mediumQueue,
 } from './medium-env';
 
 /**
@@ -61,7 +62,7 @@ describe('SweepService.sweepOnce (medium)', () => {
     await m.db.deleteFrom('leases').execute();
     prefix = uniquePrefix('sweep');
     config = mediumConfig(prefix, { CRIER_SWEEP_SECONDS: '1' });
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
     const retention = new RetentionService(new RetentionRepository(m.db), config);
     sweep = new SweepService(
@@ -77,7 +78,7 @@ describe('SweepService.sweepOnce (medium)', () => {
 
   afterEach(async () => {
     await queues.onModuleDestroy();
-    await deletePrefixKeys(redis, prefix);
+    await clearQueueStore(redis, prefix);
   });
 
   afterAll(async () => {

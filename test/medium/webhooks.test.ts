@@ -25,6 +25,7 @@ import {
   mediumConfig,
   mediumDb,
   MediumDb,
+  mediumQueue,
   mediumRedis,
   seconds,
   testCipher,
@@ -75,7 +76,7 @@ describe('webhooks (medium)', () => {
   beforeEach(async () => {
     prefix = uniquePrefix('webhooks');
     config = mediumConfig(prefix, { CRIER_FEEDS_ALLOW_PRIVATE: 'true', CRIER_WEBHOOKS_RETRY_BASE_MS: '20' });
-    queues = new QueueService(config, redis);
+    queues = new QueueService(config, mediumQueue(redis, m.url));
     states = new DeliveryStateService(new DeliveryStateRepository(m.db), queues);
     service = new WebhooksService(repo, cipher, config);
     await sql`delete from webhooks`.execute(m.db);
@@ -224,7 +225,12 @@ describe('webhooks (medium)', () => {
     } = await insertPostWith(posts, seconds(60), [{ account: a }]);
     await states.apply('hold', { ids: [d1] });
 
-    const worker = new WebhookWorker(repo, new WebhookSenderService(repo, cipher, config), redis, redis, config);
+    const worker = new WebhookWorker(
+      repo,
+      new WebhookSenderService(repo, cipher, config),
+      mediumQueue(redis, m.url),
+      config,
+    );
     worker.onModuleInit();
     try {
       await waitFor(async () => r.requests.length >= 3, { what: 'three sends', timeoutMs: 15_000 });
@@ -301,7 +307,12 @@ describe('webhooks (medium)', () => {
     await m.db.updateTable('accounts').set({ status: 'reauth_required' }).where('id', '=', a.id).execute();
     // Marked enqueued, but no job: as after a Redis restart without persistence.
     await m.db.updateTable('webhook_messages').set({ enqueued_at: new Date() }).execute();
-    const worker = new WebhookWorker(repo, new WebhookSenderService(repo, cipher, config), redis, redis, config);
+    const worker = new WebhookWorker(
+      repo,
+      new WebhookSenderService(repo, cipher, config),
+      mediumQueue(redis, m.url),
+      config,
+    );
     worker.onModuleInit();
     try {
       expect(await worker.mend()).toBe(1);

@@ -24,12 +24,20 @@ export async function freePort(): Promise<number> {
 
 export interface CrierOptions {
   role?: 'all' | 'api' | 'worker';
-  databaseUrl: string;
+  /** Unset: nothing installed is used, as on a fresh machine (no DATABASE_URL, REDIS_URL nor CRIER_QUEUE). */
+  databaseUrl: string | undefined;
   queuePrefix: string;
   apiToken: string;
   secretKey: string;
   env?: Record<string, string>;
 }
+
+/**
+ * The queue backend the e2e tests run Crier on: CRIER_QUEUE=postgres runs the same files on BullMQ's PostgreSQL
+ * backend (the test database's schema bullmq); otherwise Redis at REDIS_URL (default: the local server).
+ */
+export const E2E_QUEUE: 'redis' | 'postgres' = process.env.CRIER_QUEUE === 'postgres' ? 'postgres' : 'redis';
+export const E2E_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Fast settings for tests: short backoff, frequent sweep, short locks. Real code paths, smaller numbers. */
 export const TEST_ENV: Record<string, string> = {
@@ -73,7 +81,8 @@ export class CrierProcess {
         const res = await fetch(`${proc.url}/health`).catch(() => null);
         return res?.status === 200;
       },
-      { timeoutMs: 30_000, what: `crier (${opts.role ?? 'all'}) to answer /health` },
+      // The embedded database takes longer to create and migrate than a clone of the template.
+      { timeoutMs: opts.databaseUrl ? 30_000 : 90_000, what: `crier (${opts.role ?? 'all'}) to answer /health` },
     ).catch((e: Error) => {
       child.kill('SIGKILL');
       throw new Error(`${e.message}\n--- output ---\n${proc.output}`);
@@ -124,11 +133,17 @@ function crierEnv(opts: CrierOptions, port: number, dataDir: string): Record<str
     PORT: String(port),
     HOST: '127.0.0.1',
     CRIER_ROLE: opts.role ?? 'all',
-    DATABASE_URL: opts.databaseUrl,
     CRIER_QUEUE_PREFIX: opts.queuePrefix,
     CRIER_API_TOKEN: opts.apiToken,
     CRIER_SECRET_KEY: opts.secretKey,
     CRIER_DATA_DIR: dataDir,
+    ...(opts.databaseUrl
+      ? {
+          DATABASE_URL: opts.databaseUrl,
+          CRIER_QUEUE: E2E_QUEUE,
+          ...(E2E_QUEUE === 'redis' ? { REDIS_URL: E2E_REDIS_URL } : {}),
+        }
+      : {}),
     ...TEST_ENV,
     ...(opts.env ?? {}),
   };

@@ -2,15 +2,20 @@ import { Pool } from 'pg';
 import IORedis from 'ioredis';
 import { MastodonFake, MastodonFakeOptions } from '../fakes/mastodon.fake';
 import { TelegramFake } from '../fakes/telegram.fake';
-import { CrierOptions, CrierProcess, testSecrets } from './crier-process';
+import { CrierOptions, CrierProcess, E2E_QUEUE, E2E_REDIS_URL, testSecrets } from './crier-process';
 import { freshDatabase } from './pg';
 import { waitFor } from './wait';
 
-/** A fresh database, a unique queue prefix and helpers to run Crier processes on them. */
+/**
+ * A fresh database, a unique queue prefix and helpers to run Crier processes on them. The queues are in Redis
+ * under the prefix, or (CRIER_QUEUE=postgres) in schema bullmq of the fresh database.
+ */
 export class E2EStack {
   readonly secrets = testSecrets();
+  readonly queue = E2E_QUEUE;
   processes: CrierProcess[] = [];
   db!: Pool;
+  /** Redis runs only: the store of the queues. */
   redis!: IORedis;
   private dropDb!: () => Promise<void>;
   databaseUrl!: string;
@@ -21,8 +26,20 @@ export class E2EStack {
     s.databaseUrl = fresh.url;
     s.dropDb = fresh.drop;
     s.db = new Pool({ connectionString: fresh.url, max: 2 });
-    s.redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    if (s.queue === 'redis') s.redis = new IORedis(E2E_REDIS_URL);
     return s;
+  }
+
+  /** Whether the queue store keeps any job (pending or finished) with this id in the platform's queue. */
+  async jobExists(platform: string, jobId: string): Promise<boolean> {
+    if (this.queue === 'redis') {
+      return (await this.redis.exists(`${this.secrets.queuePrefix}:publish-${platform}:${jobId}`)) === 1;
+    }
+    const { rows } = await this.db.query('SELECT 1 FROM bullmq.job WHERE queue = $1 AND id = $2', [
+      `publish-${platform}`,
+      jobId,
+    ]);
+    return rows.length > 0;
   }
 
   async start(role: CrierOptions['role'] = 'all', env: Record<string, string> = {}): Promise<CrierProcess> {
@@ -33,9 +50,11 @@ export class E2EStack {
 
   async close(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.stop()));
-    const keys = await this.redis.keys(`${this.secrets.queuePrefix}:*`);
-    if (keys.length) await this.redis.del(...keys);
-    this.redis.disconnect();
+    if (this.redis) {
+      const keys = await this.redis.keys(`${this.secrets.queuePrefix}:*`);
+      if (keys.length) await this.redis.del(...keys);
+      this.redis.disconnect();
+    }
     await this.db.end();
     await this.dropDb();
   }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { runMigrations } from 'bullmq';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import { migrate } from '../../src/database/database';
+import { QUEUE_SCHEMA } from '../../src/queue/job-catalogue';
 import { adminUrl, urlFor } from './pg';
 
 /**
@@ -26,5 +28,12 @@ export default async function globalSetup(): Promise<void> {
     await migrate(db);
   } finally {
     await db.destroy();
+  }
+  // BullMQ's schema too, so tests on CRIER_QUEUE=postgres find it in every clone (Crier itself migrates it at boot).
+  const client = new Pool({ connectionString: urlFor(name), max: 1 });
+  try {
+    await runMigrations(client as never, QUEUE_SCHEMA);
+  } finally {
+    await client.end();
   }
 }
