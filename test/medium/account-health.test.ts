@@ -19,6 +19,7 @@ import { DeliveryStateService } from '../../src/posts/delivery-state.service';
 import type { DeliveryStatus } from '../../src/posts/statuses';
 import { resolveBudgets } from '../../src/publishing/budgets';
 import { QueueService } from '../../src/queue/queue.service';
+import { testPool } from '../support/pg';
 import {
   clearQueueStore,
   mediumConfig,
@@ -59,7 +60,7 @@ describe('account health (medium)', () => {
     m = await mediumDb();
     statements = [];
     db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new Pool({ connectionString: m.url, max: 2 }) }),
+      dialect: new PostgresDialect({ pool: testPool(m.url, 2) }),
       log: (e) => void statements.push(e.query.sql),
     });
     redis = mediumRedis();

@@ -7,6 +7,7 @@ import { DeliveriesService, ListDeliveriesInput, ListedDeliveryView } from '../.
 import { PostsRepository } from '../../src/posts/posts.repository';
 import type { DeliveryStatus } from '../../src/posts/statuses';
 import { insertAccount, insertPostWith, mediumDb, MediumDb, testCipher } from './medium-env';
+import { testPool } from '../support/pg';
 
 /**
  * DeliveriesService and DeliveriesRepository against a real Postgres: the operators' list of deliveries with its
@@ -28,7 +29,7 @@ describe('listing deliveries (medium)', () => {
     m = await mediumDb();
     statements = [];
     db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new Pool({ connectionString: m.url, max: 2 }) }),
+      dialect: new PostgresDialect({ pool: testPool(m.url, 2) }),
       log: (e) => void statements.push(e.query.sql),
     });
     posts = new PostsRepository(db);
@@ -178,7 +179,7 @@ describe('listing deliveries (medium)', () => {
   it('pages stay right while deliveries are added: nothing repeats, nothing is skipped', async () => {
     const own = await mediumDb();
     const ownDb = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new Pool({ connectionString: own.url, max: 2 }) }),
+      dialect: new PostgresDialect({ pool: testPool(own.url, 2) }),
       log: (e) => void statements.push(e.query.sql),
     });
     try {

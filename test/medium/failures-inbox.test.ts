@@ -6,6 +6,7 @@ import { DeliveriesRepository } from '../../src/posts/deliveries.repository';
 import { DeliveriesService } from '../../src/posts/deliveries.service';
 import { PostsRepository } from '../../src/posts/posts.repository';
 import { insertAccount, insertPostWith, mediumDb, MediumDb, testCipher } from './medium-env';
+import { testPool } from '../support/pg';
 
 /**
  * The Failures inbox's one query against a real Postgres: `retrying` deliveries only once stuck (scheduled more
@@ -20,7 +21,7 @@ describe('the Failures inbox query (medium)', () => {
     m = await mediumDb();
     statements = [];
     db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new Pool({ connectionString: m.url, max: 2 }) }),
+      dialect: new PostgresDialect({ pool: testPool(m.url, 2) }),
       log: (e) => void statements.push(e.query.sql),
     });
   });

@@ -12,7 +12,7 @@ import type { PostsRepository } from '../../src/posts/posts.repository';
 import type { DeliveryStatus } from '../../src/posts/statuses';
 import { postgresQueueBackend, QueueBackend, queuePool, redisQueueBackend } from '../../src/queue/queue-backend';
 import { createRedis } from '../../src/queue/redis';
-import { freshDatabase } from '../support/pg';
+import { freshDatabase, testPool } from '../support/pg';
 
 /** Medium tier helpers: a fresh database per file, a real Redis, unique queue prefixes, row factories. */
 
@@ -40,7 +40,7 @@ async function closeBackends(): Promise<string[]> {
 export async function clearQueueStore(redis: Redis, prefix: string): Promise<void> {
   if (QUEUE_KIND === 'redis') return deletePrefixKeys(redis, prefix);
   for (const url of await closeBackends()) {
-    const pool = new Pool({ connectionString: url, max: 1 });
+    const pool = testPool(url, 1);
     pool.on('error', () => undefined);
     try {
       await pool.query('DELETE FROM bullmq.job; DELETE FROM bullmq.event');
@@ -76,7 +76,7 @@ export interface MediumDb {
 export async function mediumDb(): Promise<MediumDb> {
   const fresh = await freshDatabase();
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new Pool({ connectionString: fresh.url, max: 4 }) }),
+    dialect: new PostgresDialect({ pool: testPool(fresh.url, 4) }),
   });
   return {
     db,

@@ -10,6 +10,7 @@ import { QueuesOverviewService } from '../../src/queue/queues-overview.service';
 import { QueuesRepository } from '../../src/queue/queues.repository';
 import { QueueService } from '../../src/queue/queue.service';
 import { waitFor } from '../support/wait';
+import { testPool } from '../support/pg';
 import {
   clearQueueStore,
   insertAccount,
@@ -42,7 +43,7 @@ describe('the queues overview (medium)', () => {
     m = await mediumDb();
     statements = [];
     db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new Pool({ connectionString: m.url, max: 4 }) }),
+      dialect: new PostgresDialect({ pool: testPool(m.url, 4) }),
       log: (e) => void statements.push(e.query.sql),
     });
     redis = mediumRedis();

@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import { MastodonFake, MastodonFakeOptions } from '../fakes/mastodon.fake';
 import { TelegramFake } from '../fakes/telegram.fake';
 import { CrierOptions, CrierProcess, E2E_QUEUE, E2E_REDIS_URL, testSecrets } from './crier-process';
-import { freshDatabase } from './pg';
+import { freshDatabase, testPool } from './pg';
 import { waitFor } from './wait';
 
 /**
@@ -25,7 +25,7 @@ export class E2EStack {
     const fresh = await freshDatabase();
     s.databaseUrl = fresh.url;
     s.dropDb = fresh.drop;
-    s.db = new Pool({ connectionString: fresh.url, max: 2 });
+    s.db = testPool(fresh.url, 2);
     if (s.queue === 'redis') s.redis = new IORedis(E2E_REDIS_URL);
     return s;
   }

@@ -44,3 +44,16 @@ export async function freshDatabase(): Promise<{ url: string; name: string; drop
     },
   };
 }
+
+/**
+ * A pool on a test's own database, with the error listener every pool needs (STYLE.md). An idle client cut off
+ * when its file's database is dropped (`DROP DATABASE … WITH (FORCE)`: 57P01) is expected; anything else is
+ * printed. Without a listener, pg raises either as an unhandled error in whichever test runs at that moment.
+ */
+export function testPool(connectionString: string, max: number): Pool {
+  const pool = new Pool({ connectionString, max });
+  pool.on('error', (e: Error & { code?: string }) => {
+    if (e.code !== '57P01') process.stderr.write(`test pool: ${e.message}\n`);
+  });
+  return pool;
+}
