@@ -11,6 +11,7 @@ import { query } from './html';
 import type { DashboardSessions } from './session';
 import { BASE, contextOf, formOf } from './sign-in.routes';
 import { AccountsModel, accountsLive, accountsPage, credentialsPage, CredentialsModel } from './views/accounts.view';
+import { refusalOf } from './refusal';
 
 export interface AccountsDeps {
   accounts: AccountsService;
@@ -52,12 +53,11 @@ async function accountsModel(deps: AccountsDeps, tz: string): Promise<AccountsMo
 
 /** A 4xx of a service (it names the field): the page again with the reason, under that status. */
 async function refused(deps: AccountsDeps, req: Request, res: Response, e: unknown): Promise<void> {
-  if (!(e instanceof HttpException) || e.getStatus() >= 500) throw e;
-  const body = e.getResponse() as { message?: unknown };
+  const refusal = refusalOf(e);
   const model = await accountsModel(deps, tzOf(req));
-  model.error = typeof body.message === 'string' ? body.message : e.message;
+  model.error = refusal.message;
   res
-    .status(e.getStatus())
+    .status(refusal.status)
     .type('html')
     .send(accountsPage(model, contextOf(res, deps.sessions)));
 }
@@ -142,9 +142,8 @@ export function addAccounts(r: Router, deps: AccountsDeps): void {
       status = (await deps.accounts.update(id, { credentials })).status;
     } catch (e) {
       // The service's refusal names the field, never a value: the form again, empty, with the reason.
-      if (!(e instanceof HttpException) || e.getStatus() >= 500) throw e;
-      const body = e.getResponse() as { message?: unknown };
-      return again(e.getStatus(), typeof body.message === 'string' ? body.message : e.message);
+      const refusal = refusalOf(e);
+      return again(refusal.status, refusal.message);
     }
     const reactivated = model.account.status === 'reauth_required' && status === 'active';
     res.redirect(303, accountsUrl(tz, reactivated ? 'reactivated' : 'credentials'));

@@ -14,6 +14,7 @@ import { parseTodayQuery } from './today.query';
 import { AttemptEntry, PostModel, postLive, postPage } from './views/post.view';
 import { TodayModel, todayPage, todayResults } from './views/today.view';
 import { pausedLabel } from './views/pauses.view';
+import { refusalOf } from './refusal';
 
 /** Posts a Today view shows at most; past that it asks for narrower filters (keeps the page fast and small). */
 export const TODAY_LIMIT = 300;
@@ -101,13 +102,12 @@ async function postModel(deps: PageDeps, id: string, tz: string): Promise<PostMo
  * the post page again, with the reason, under the refusal's status.
  */
 async function refused(deps: PageDeps, req: Request, res: Response, id: string, e: unknown): Promise<void> {
-  if (!(e instanceof HttpException) || ![400, 409].includes(e.getStatus())) throw e;
-  const body = e.getResponse() as { message?: string };
-  if (fromFailures(req)) return refusedOnFailures(deps, res, tzOf(req), body.message ?? e.message);
+  const refusal = refusalOf(e, [400, 409]);
+  if (fromFailures(req)) return refusedOnFailures(deps, res, tzOf(req), refusal.message);
   const model = await postModel(deps, id, tzOf(req));
-  model.error = body.message ?? e.message;
+  model.error = refusal.message;
   res
-    .status(e.getStatus())
+    .status(refusal.status)
     .type('html')
     .send(postPage(model, contextOf(res, deps.sessions)));
 }

@@ -1,4 +1,3 @@
-import { HttpException } from '@nestjs/common';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { IANAZone } from 'luxon';
 import { isUuid, NotFound } from '../common/errors';
@@ -9,6 +8,7 @@ import { query } from './html';
 import type { DashboardSessions } from './session';
 import { BASE, contextOf, formOf } from './sign-in.routes';
 import { pauseScopeWords, PausesModel, pausesPage } from './views/pauses.view';
+import { refusalOf } from './refusal';
 
 export interface PausesDeps {
   pauses: PausesService;
@@ -51,12 +51,11 @@ async function pausesModel(deps: PausesDeps, tz: string): Promise<PausesModel> {
 
 /** A refusal of the service (4xx naming the field): the page again, with the reason, under that status. */
 async function refused(deps: PausesDeps, req: Request, res: Response, e: unknown): Promise<void> {
-  if (!(e instanceof HttpException) || e.getStatus() >= 500) throw e;
-  const body = e.getResponse() as { message?: string };
+  const refusal = refusalOf(e);
   const model = await pausesModel(deps, tzOf(req));
-  model.error = typeof body.message === 'string' ? body.message : e.message;
+  model.error = refusal.message;
   res
-    .status(e.getStatus())
+    .status(refusal.status)
     .type('html')
     .send(pausesPage(model, contextOf(res, deps.sessions)));
 }
