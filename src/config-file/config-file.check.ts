@@ -11,6 +11,9 @@ import { CreatePauseDto } from '../pauses/pauses.dto';
 import { skipAge } from '../pauses/pauses.service';
 import type { PlatformAdapter, PlatformId } from '../platforms/platform';
 import { findAdapter } from '../platforms/platform.registry';
+import { secretProblem } from '../webhooks/webhook-signature';
+import { CreateWebhookDto } from '../webhooks/webhooks.dto';
+import { parseWebhookUrl } from '../webhooks/webhooks.service';
 import type { PathPart } from './config-file.parse';
 
 /** An account as the file declares it, checked by the API's rules: credentials read from the environment. */
@@ -49,12 +52,24 @@ export interface DeclaredPause {
   skipOlderThanMinutes: number | null;
 }
 
+export interface DeclaredWebhook {
+  key: string;
+  path: PathPart[];
+  /** As the API stores it (normalised by URL). Its host is resolved and checked when applied, not here. */
+  url: string;
+  /** Without repeats, in the file's order. */
+  events: string[];
+  /** Secret: the `whsec_…` signing secret read from the environment variable the file names. Never log. */
+  secret: string;
+}
+
 export interface DeclaredConfig {
   prune: boolean;
   templates: Record<string, string>;
   accounts: DeclaredAccount[];
   feeds: DeclaredFeed[];
   pauses: DeclaredPause[];
+  webhooks: DeclaredWebhook[];
 }
 
 /** Problems without their lines yet (the caller knows the document). */
@@ -64,6 +79,7 @@ const SECTIONS = ['version', 'prune', 'templates', 'accounts', 'feeds', 'pauses'
 const ACCOUNT_FIELDS = ['key', 'platform', 'name', 'settings', 'template', 'credentials'];
 const FEED_FIELDS = ['key', 'url', 'accounts', 'delay', 'spacing', 'template', 'backfill'];
 const PAUSE_FIELDS = ['key', 'scope', 'target', 'reason', 'missed', 'skipOlderThanMinutes'];
+const WEBHOOK_FIELDS = ['key', 'url', 'events', 'secret'];
 /** Keys name objects across starts: short, plain, and safe to print in a 409. */
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** A whole value `${NAME}`: the only way a credential gets into the file. */
@@ -77,7 +93,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /**
  * Checks a parsed config file with the API's own rules: the request DTOs (class-validator, as the validation pipe
  * runs them) and the services' checks (accounts' name, credentials and settings; feeds' templates per target;
- * pauses' scope, target and missed rule). Every problem is collected, none stops the others. Touches nothing:
+ * pauses' scope, target and missed rule; webhooks' url and the secret they are given). Every problem is collected, none stops the others. Touches nothing:
  * no database, no network; `env` is only read for the `${NAME}` references.
  */
 export function checkConfig(
@@ -88,14 +104,11 @@ export function checkConfig(
   const add = (path: PathPart[], message: string) => problems.push({ path, message });
   if (data === null || data === undefined) data = {};
   if (!isObj(data)) {
-    add([], 'must be a mapping of sections (accounts, feeds, templates, pauses, prune)');
+    add([], 'must be a mapping of sections (accounts, feeds, templates, pauses, webhooks, prune)');
     return { config: null, problems };
   }
   unknownKeys(data, SECTIONS, [], add);
   if (data.version !== undefined && data.version !== 1) add(['version'], 'must be 1 (or left out)');
-  if (data.webhooks !== undefined) {
-    add(['webhooks'], 'not supported yet: webhooks cannot be declared in the config file in this version of Crier');
-  }
   let prune = false;
   if (data.prune !== undefined && typeof data.prune !== 'boolean') add(['prune'], 'must be true or false');
   else prune = data.prune === true;
@@ -116,7 +129,14 @@ export function checkConfig(
     const p = checkPause(item, path, key, accountKeys, add);
     return p ? [p] : [];
   });
-  return { config: problems.length === 0 ? { prune, templates, accounts, feeds, pauses } : null, problems };
+  const webhooks = list(data.webhooks, 'webhooks', WEBHOOK_FIELDS, add).flatMap(({ item, path, key }) => {
+    const w = checkWebhook(item, path, key, env, add);
+    return w ? [w] : [];
+  });
+  return {
+    config: problems.length === 0 ? { prune, templates, accounts, feeds, pauses, webhooks } : null,
+    problems,
+  };
 }
 
 type Add = (path: PathPart[], message: string) => void;
@@ -366,6 +386,63 @@ function checkPause(
   if (failed) return null;
   const reason = typeof item.reason === 'string' && item.reason.trim() !== '' ? item.reason.trim() : null;
   return { key, path, scope, target, reason, missed, skipOlderThanMinutes: skip };
+}
+
+/**
+ * POST /webhooks' rules (its DTO, then the url's checks that need no network: the host's addresses, and with them
+ * the private-address guard, are checked by the service when the file is applied), and the signing secret, which
+ * the file cannot leave to Crier to make: the receiver must know it. Given as `${NAME}` only, like credentials.
+ */
+function checkWebhook(
+  item: Obj,
+  path: PathPart[],
+  key: string,
+  env: Record<string, string | undefined>,
+  add: Add,
+): DeclaredWebhook | null {
+  let failed = false;
+  const fail: Add = (p, m) => {
+    failed = true;
+    add(p, m);
+  };
+  const dtoFailed = dtoProblems(CreateWebhookDto, { url: item.url, events: item.events }, path, {}, fail);
+  let url = '';
+  if (!dtoFailed.has('url')) {
+    serviceChecks(
+      () => (url = parseWebhookUrl(item.url as string).toString()),
+      {},
+      'url',
+      (s) => [...path, s],
+      fail,
+    );
+  }
+  const secret = readSecret(item.secret, [...path, 'secret'], env, fail);
+  if (failed || secret === null) return null;
+  return { key, path, url, events: [...new Set(item.events as string[])], secret };
+}
+
+/** A webhook's `secret: ${NAME}`: the variable's value, a Standard Webhooks secret; never put in a message. */
+function readSecret(v: unknown, path: PathPart[], env: Record<string, string | undefined>, add: Add): string | null {
+  if (v === undefined || v === null) {
+    add(path, 'is required: ${ENV_NAME}, the variable holding the whsec_ secret the receiver verifies with');
+    return null;
+  }
+  const ref = typeof v === 'string' ? ENV_REF.exec(v.trim()) : null;
+  if (!ref) {
+    add(path, 'literal secret; use ${ENV_NAME}');
+    return null;
+  }
+  const value = env[ref[1]];
+  if (value === undefined || value === '') {
+    add(path, `environment variable ${ref[1]} is not set`);
+    return null;
+  }
+  const problem = secretProblem(value);
+  if (problem) {
+    add(path, `environment variable ${ref[1]} ${problem}`);
+    return null;
+  }
+  return value;
 }
 
 /**

@@ -61,6 +61,7 @@ function summary(c: DeclaredConfig): string {
     count(c.feeds.length, 'feed'),
     count(Object.keys(c.templates).length, 'template'),
     count(c.pauses.length, 'pause'),
+    count(c.webhooks.length, 'webhook'),
     `prune: ${c.prune}`,
   ].join(', ');
 }

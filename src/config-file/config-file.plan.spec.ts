@@ -1,5 +1,15 @@
-import type { DeclaredAccount, DeclaredFeed, DeclaredPause } from './config-file.check';
-import { HeldAccount, HeldFeed, HeldPause, planAccounts, planFeeds, planPauses, Step } from './config-file.plan';
+import type { DeclaredAccount, DeclaredFeed, DeclaredPause, DeclaredWebhook } from './config-file.check';
+import {
+  HeldAccount,
+  HeldFeed,
+  HeldPause,
+  HeldWebhook,
+  planAccounts,
+  planFeeds,
+  planPauses,
+  planWebhooks,
+  Step,
+} from './config-file.plan';
 
 const account = (key: string, over: Partial<DeclaredAccount> = {}): DeclaredAccount => ({
   key,
@@ -131,5 +141,39 @@ describe('config file: the plan (what an apply changes)', () => {
       changes: ['target'],
     });
     expect(kinds(planPauses([], [held], false, target))).toEqual(['release:p']);
+  });
+
+  it('webhooks: url, events (as a set) and secret (by its hash) are the changes; released ones are adopted', () => {
+    const decl: DeclaredWebhook = {
+      key: 'w',
+      path: ['webhooks', 0],
+      url: 'https://hooks.example/crier',
+      events: ['post.failed', 'delivery.published'],
+      secret: 'whsec_one',
+    };
+    const secretHash = (d: DeclaredWebhook) => `hash-of-${d.secret}`;
+    const held: HeldWebhook = {
+      id: 'hook-1',
+      key: 'w',
+      managedBy: 'config',
+      url: 'https://hooks.example/crier',
+      events: ['delivery.published', 'post.failed'],
+      configHash: 'hash-of-whsec_one',
+    };
+    expect(kinds(planWebhooks([decl], [held], false, secretHash))).toEqual(['unchanged:w']);
+    expect(
+      planWebhooks([{ ...decl, events: ['post.failed'], secret: 'whsec_two' }], [held], false, secretHash)[0],
+    ).toMatchObject({ kind: 'update', id: 'hook-1', changes: ['events', 'secret'] });
+    expect(planWebhooks([{ ...decl, url: 'https://hooks.example/v2' }], [held], false, secretHash)[0]).toMatchObject({
+      kind: 'update',
+      changes: ['url'],
+    });
+    // Released, declared again unchanged: adopted, with no change that would enable it again.
+    expect(planWebhooks([decl], [{ ...held, managedBy: null }], false, secretHash)[0]).toMatchObject({
+      kind: 'update',
+      changes: ['adopt'],
+    });
+    expect(kinds(planWebhooks([], [held], false, secretHash))).toEqual(['release:w']);
+    expect(kinds(planWebhooks([], [held], true, secretHash))).toEqual(['prune:w']);
   });
 });

@@ -1,5 +1,5 @@
 import { DEFAULT_SPACING_SECONDS } from '../feeds/feed-schedule';
-import type { DeclaredAccount, DeclaredFeed, DeclaredPause } from './config-file.check';
+import type { DeclaredAccount, DeclaredFeed, DeclaredPause, DeclaredWebhook } from './config-file.check';
 
 /**
  * What applying the file changes, decided from what it declares and what the database holds under the same keys.
@@ -53,6 +53,13 @@ export interface HeldPause extends Held {
   reason: string | null;
   missed: string;
   skipOlderThanMinutes: number | null;
+}
+
+export interface HeldWebhook extends Held {
+  url: string;
+  events: string[];
+  /** The keyed hash of the secret the file last gave (kept when released: the API cannot change a secret). */
+  configHash: string | null;
 }
 
 /** Same keys, same values (settings maps are flat strings). */
@@ -148,5 +155,26 @@ export function planPauses(
     if (d.missed !== h.missed || d.skipOlderThanMinutes !== h.skipOlderThanMinutes) changes.push('missed');
     if (changes.length > 0) return { kind: 'replace', decl: d, id: h.id, changes };
     return changed(d, h.id, [], h.managedBy === null);
+  });
+}
+
+/**
+ * `hash(decl)`: the keyed hash of the declared secret. Events are a set (their order in the file does not matter).
+ * The service enables a webhook again on any change here (see WebhooksService.updateDeclared), never on `adopt`
+ * alone: a webhook Crier disabled stays disabled until the file says something new about it.
+ */
+export function planWebhooks(
+  declared: readonly DeclaredWebhook[],
+  held: readonly HeldWebhook[],
+  prune: boolean,
+  hash: (d: DeclaredWebhook) => string,
+): Step<DeclaredWebhook>[] {
+  return plan(declared, held, prune, (d, h) => {
+    const changes: string[] = [];
+    if (d.url !== h.url) changes.push('url');
+    const events = new Set(h.events);
+    if (d.events.length !== events.size || d.events.some((e) => !events.has(e))) changes.push('events');
+    if (hash(d) !== h.configHash) changes.push('secret');
+    return changed(d, h.id, changes, h.managedBy === null);
   });
 }

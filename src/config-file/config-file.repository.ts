@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, Db } from '../database/database';
-import type { HeldAccount, HeldFeed, HeldPause } from './config-file.plan';
+import type { HeldAccount, HeldFeed, HeldPause, HeldWebhook } from './config-file.plan';
 import { MANAGED_BY_CONFIG } from './managed';
 
 /**
- * The reads and marks of the config file's apply on accounts, feeds and pauses: the rows that carry a key from the
+ * The reads and marks of the config file's apply on accounts, feeds, pauses and webhooks: the rows that carry a key from the
  * file, and the release of those it no longer declares. Every other write goes through the objects' own services.
  */
 @Injectable()
@@ -68,8 +68,27 @@ export class ConfigFileRepository {
     }));
   }
 
-  /** No longer declared: stays as it is, editable over the API; the key stays so that declaring it again adopts it. */
-  async release(table: 'accounts' | 'feeds' | 'pauses', id: string): Promise<void> {
+  async heldWebhooks(): Promise<HeldWebhook[]> {
+    const rows = await this.db
+      .selectFrom('webhooks')
+      .select(['id', 'config_key', 'managed_by', 'url', 'events', 'config_hash'])
+      .where('config_key', 'is not', null)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      key: r.config_key as string,
+      managedBy: r.managed_by,
+      url: r.url,
+      events: r.events,
+      configHash: r.config_hash,
+    }));
+  }
+
+  /**
+   * No longer declared: stays as it is, editable over the API; the key stays so that declaring it again adopts it.
+   * A webhook keeps its hash: no route changes a webhook's secret, so it still describes the stored one.
+   */
+  async release(table: 'accounts' | 'feeds' | 'pauses' | 'webhooks', id: string): Promise<void> {
     if (table === 'accounts') {
       // The hash described what the file gave; the API may now change the credentials.
       await this.db.updateTable('accounts').set({ managed_by: null, config_hash: null }).where('id', '=', id).execute();

@@ -4,9 +4,17 @@ import { CredentialCipher } from '../accounts/credential-cipher';
 import { LeasesRepository } from '../database/leases.repository';
 import { FeedsService } from '../feeds/feeds.service';
 import { PausesService } from '../pauses/pauses.service';
-import type { DeclaredAccount, DeclaredConfig, DeclaredFeed, DeclaredPause, PathProblem } from './config-file.check';
+import { WebhooksService } from '../webhooks/webhooks.service';
+import type {
+  DeclaredAccount,
+  DeclaredConfig,
+  DeclaredFeed,
+  DeclaredPause,
+  DeclaredWebhook,
+  PathProblem,
+} from './config-file.check';
 import type { PathPart } from './config-file.parse';
-import { HeldAccount, planAccounts, planFeeds, planPauses, Step } from './config-file.plan';
+import { HeldAccount, planAccounts, planFeeds, planPauses, planWebhooks, Step } from './config-file.plan';
 import { ConfigFileRepository } from './config-file.repository';
 
 /** What one apply did: a line per object created, updated, replaced, released or pruned; and what it could not do. */
@@ -37,8 +45,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
  * Applies a checked config file (docs/ARCHITECTURE.md, "The config file"): what it declares is created or updated
  * through the same services as the API (so the same rules, events and encryption), what it no longer declares is
  * released or, with `prune: true`, deleted. Idempotent: a second apply of the same file finds every object as
- * declared and writes nothing; credentials are re-encrypted only when the file's values changed (a keyed hash of
- * what the file gave is kept, never the values).
+ * declared and writes nothing; credentials and webhook secrets are re-encrypted only when the file's values changed
+ * (a keyed hash of what the file gave is kept, never the values).
  */
 @Injectable()
 export class ConfigFileService {
@@ -49,6 +57,7 @@ export class ConfigFileService {
     private readonly accounts: AccountsService,
     private readonly feeds: FeedsService,
     private readonly pauses: PausesService,
+    private readonly webhooks: WebhooksService,
     private readonly cipher: CredentialCipher,
     private readonly leases: LeasesRepository,
   ) {}
@@ -71,6 +80,11 @@ export class ConfigFileService {
   /** The keyed hash of what the file gives as credentials: compared, never the credentials themselves. */
   credentialsHash(d: DeclaredAccount): string {
     return this.cipher.fingerprint(`config:${d.key}`, d.credentials);
+  }
+
+  /** The same for a webhook's signing secret (another scope: an account and a webhook may share a key). */
+  secretHash(d: DeclaredWebhook): string {
+    return this.cipher.fingerprint(`config-webhook:${d.key}`, { secret: d.secret });
   }
 
   private async applyHeld(config: DeclaredConfig): Promise<ApplyReport> {
@@ -112,8 +126,17 @@ export class ConfigFileService {
       await this.run(report, 'pauses', step, () => this.applyPause(step, target));
     }
 
+    const webhookSteps = planWebhooks(config.webhooks, await this.repo.heldWebhooks(), prune, (d) =>
+      this.secretHash(d),
+    );
+    for (const step of webhookSteps) {
+      if (step.kind === 'release' || step.kind === 'prune') continue;
+      await this.run(report, 'webhooks', step, () => this.applyWebhook(step));
+    }
+
     // What the file dropped, dependants first: a pruned account's feeds and pauses are gone or released by now.
     for (const [section, steps] of [
+      ['webhooks', webhookSteps],
       ['pauses', pauseSteps],
       ['feeds', feedSteps],
       ['accounts', accountSteps],
@@ -123,7 +146,8 @@ export class ConfigFileService {
         await this.run(report, section, step, async () => {
           if (step.kind === 'release') return this.repo.release(section, step.id);
           const mark = { key: step.key };
-          if (section === 'pauses') await this.pauses.resume(step.id, mark);
+          if (section === 'webhooks') await this.webhooks.delete(step.id, mark);
+          else if (section === 'pauses') await this.pauses.resume(step.id, mark);
           else if (section === 'feeds') await this.feeds.remove(step.id, mark);
           else await this.accounts.remove(step.id, mark);
         });
@@ -221,6 +245,27 @@ export class ConfigFileService {
         reason: d.reason ?? undefined,
         missed: d.missed,
         skipOlderThanMinutes: d.skipOlderThanMinutes ?? undefined,
+      },
+      mark,
+    );
+  }
+
+  /** Only what changed is written: the secret is re-encrypted only when its hash differs (planWebhooks). */
+  private async applyWebhook(step: Step<DeclaredWebhook>): Promise<void> {
+    if (step.kind !== 'create' && step.kind !== 'update') return;
+    const d = step.decl;
+    const mark = { key: d.key, credentialsHash: this.secretHash(d) };
+    if (step.kind === 'create') {
+      await this.webhooks.createDeclared({ url: d.url, events: d.events, secret: d.secret }, mark);
+      return;
+    }
+    const has = (c: string) => step.changes.includes(c);
+    await this.webhooks.updateDeclared(
+      step.id,
+      {
+        ...(has('url') ? { url: d.url } : {}),
+        ...(has('events') ? { events: d.events } : {}),
+        ...(has('secret') ? { secret: d.secret } : {}),
       },
       mark,
     );

@@ -228,10 +228,85 @@ pauses:
     expect(ok.config?.pauses[0].reason).toBe('night');
   });
 
-  it('webhooks are reserved: refused as not supported yet', () => {
-    expect(texts(check('webhooks:\n  - url: https://hooks.example\n').problems)).toEqual([
-      'webhooks: not supported yet: webhooks cannot be declared in the config file in this version of Crier (line 1)',
-    ]);
+  describe('webhooks', () => {
+    const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const HOOKS = `
+webhooks:
+  - key: ops
+    url: https://hooks.example
+    events: [delivery.published, post.failed, delivery.published]
+    secret: \${HOOK_SECRET}
+`;
+
+    it('declares a receiver with its secret from the environment; the url as the API stores it, events once', () => {
+      const { config, problems } = check(HOOKS, { HOOK_SECRET: SECRET });
+      expect(problems).toEqual([]);
+      expect(config?.webhooks).toEqual([
+        {
+          key: 'ops',
+          path: ['webhooks', 0],
+          url: 'https://hooks.example/',
+          events: ['delivery.published', 'post.failed'],
+          secret: SECRET,
+        },
+      ]);
+    });
+
+    it('refuses a literal secret and an unset variable, naming the path and line, never printing the value', () => {
+      const literal = check(HOOKS.replace('${HOOK_SECRET}', SECRET), { HOOK_SECRET: SECRET });
+      expect(texts(literal.problems)).toEqual(['webhooks[0].secret: literal secret; use ${ENV_NAME} (line 6)']);
+      expect(JSON.stringify(literal.problems)).not.toContain(SECRET.slice(6));
+      expect(texts(check(HOOKS, {}).problems)).toEqual([
+        'webhooks[0].secret: environment variable HOOK_SECRET is not set (line 6)',
+      ]);
+      expect(texts(check(HOOKS.replace(/ {4}secret:.*\n/, '')).problems)).toEqual([
+        'webhooks[0].secret: is required: ${ENV_NAME}, the variable holding the whsec_ secret the receiver verifies with (line 3)',
+      ]);
+    });
+
+    it('refuses a variable that holds no Standard Webhooks secret (whsec_ + base64 of 24 to 64 bytes)', () => {
+      const bad = (value: string) => texts(check(HOOKS, { HOOK_SECRET: value }).problems);
+      expect(bad('plain-password-123')).toEqual([
+        'webhooks[0].secret: environment variable HOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by base64 (line 6)',
+      ]);
+      expect(bad(`whsec_${Buffer.alloc(8, 1).toString('base64')}`)).toEqual([
+        'webhooks[0].secret: environment variable HOOK_SECRET must be a Standard Webhooks secret: its base64 must decode to 24 to 64 bytes (not 8) (line 6)',
+      ]);
+      expect(JSON.stringify(bad('plain-password-123'))).not.toContain('plain-password');
+    });
+
+    it("checks url and events with POST /webhooks' rules; a wrong field and a repeated key are problems", () => {
+      const text = `
+webhooks:
+  - key: a
+    url: ftp://hooks.example/crier
+    events: [post.exploded]
+    secret: \${S}
+  - key: b
+    url: https://user:pw@hooks.example/
+    events: []
+    secret: \${S}
+    sercet: \${S}
+  - key: a
+    url: https://hooks.example/
+    events: [post.failed]
+    secret: \${S}
+  - key: c
+    events: [post.failed]
+    secret: \${S}
+`;
+      const { config, problems } = check(text, { S: SECRET });
+      expect(config).toBeNull();
+      expect(texts(problems)).toEqual([
+        'webhooks[0].url: must be an http or https URL (line 4)',
+        'webhooks[0].events: must each be one of delivery.published, delivery.failed, delivery.held, delivery.unconfirmed, post.published, post.partially_published, post.failed, account.reauth_required, account.restored, feed.failing, feed.recovered (line 5)',
+        'webhooks[1].url: must not contain a user or password (line 8)',
+        'webhooks[1].events: must name at least one event (line 9)',
+        'webhooks[1].sercet: unknown field; expected one of key, url, events, secret (line 11)',
+        'webhooks[2].key: repeats the key a; keys are unique per section (line 12)',
+        'webhooks[3].url: must be an http or https URL (line 16)',
+      ]);
+    });
   });
 
   it('YAML errors name their line and never quote the line (it could hold a pasted secret)', () => {
@@ -245,11 +320,11 @@ pauses:
 
   it('an empty file declares nothing; a file that is not a mapping is refused', () => {
     expect(check('')).toEqual({
-      config: { prune: false, templates: {}, accounts: [], feeds: [], pauses: [] },
+      config: { prune: false, templates: {}, accounts: [], feeds: [], pauses: [], webhooks: [] },
       problems: [],
     });
     expect(texts(check('- just\n- a list\n').problems)).toEqual([
-      '(file): must be a mapping of sections (accounts, feeds, templates, pauses, prune) (line 1)',
+      '(file): must be a mapping of sections (accounts, feeds, templates, pauses, webhooks, prune) (line 1)',
     ]);
   });
 

@@ -7,7 +7,7 @@ export type ManagedBy = typeof MANAGED_BY_CONFIG;
 /** What the config file's apply passes to a service's write: the object's key in the file (and its marks). */
 export interface ConfigMark {
   key: string;
-  /** Accounts: the keyed hash of the credentials the file gave (CredentialCipher.fingerprint). */
+  /** Accounts and webhooks: the keyed hash of the credentials or secret the file gave (CredentialCipher.fingerprint). */
   credentialsHash?: string;
 }
 
@@ -18,7 +18,7 @@ export function markColumns(mark: ConfigMark | undefined) {
 
 /**
  * `managedBy` ('config' or null) and `configKey` (its key in the file, or null), as the API shows them on accounts,
- * feeds and pauses. Optional in the type only, so that views built by hand (test fixtures) need not name them; the
+ * feeds, pauses and webhooks. Optional in the type only, so that views built by hand (test fixtures) need not name them; the
  * services always set both.
  */
 export interface ManagedFields {
@@ -32,7 +32,7 @@ export function managedView(row: { managed_by?: string | null; config_key?: stri
 }
 
 /** The section of the config file each kind of object is declared in. */
-const SECTIONS = { account: 'accounts', feed: 'feeds', pause: 'pauses' } as const;
+const SECTIONS = { account: 'accounts', feed: 'feeds', pause: 'pauses', webhook: 'webhooks' } as const;
 
 /**
  * An API (or dashboard) write to an object the config file declares: 409, naming the file's key, because the next

@@ -243,7 +243,7 @@ export type FeedRow = Selectable<FeedsTable>;
 export type FeedItemRow = Selectable<FeedItemsTable>;
 export type PauseRow = Selectable<PausesTable>;
 
-/** A webhook receiver (migration 0016). `secret_enc`: the signing secret under the credential cipher. */
+/** A webhook receiver (migration 0016; the config file's columns: 0017). `secret_enc`: the signing secret under the credential cipher. */
 export interface WebhooksTable {
   id: string;
   url: string;
@@ -254,6 +254,12 @@ export interface WebhooksTable {
   disabled_at: NullableTimestamp;
   created_at: CreatedTimestamp;
   updated_at: CreatedTimestamp;
+  /** 'config' while the config file declares it (migration 0017); the API then refuses to delete it. */
+  managed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Its key in the config file; kept when released, so declaring the key again adopts this row. */
+  config_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Keyed hash (HMAC under the secret key) of the signing secret the config file gave; never the secret. */
+  config_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The outbox: one message per event and webhook, written by the triggers of migration 0016. */

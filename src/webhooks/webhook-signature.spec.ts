@@ -1,4 +1,4 @@
-import { newSecret, SECRET_PREFIX, sign, signedHeaders, verify } from './webhook-signature';
+import { newSecret, SECRET_PREFIX, secretProblem, sign, signedHeaders, verify } from './webhook-signature';
 
 describe('Standard Webhooks signatures', () => {
   // The specification's published test vector (reproduced by its reference libraries).
@@ -37,5 +37,18 @@ describe('Standard Webhooks signatures', () => {
     expect(a.startsWith(SECRET_PREFIX)).toBe(true);
     expect(Buffer.from(a.slice(SECRET_PREFIX.length), 'base64')).toHaveLength(32);
     expect(newSecret()).not.toBe(a);
+  });
+
+  it('accepts a given secret only as whsec_ + base64 of 24 to 64 bytes (what Crier makes, the spec vector)', () => {
+    expect(secretProblem(newSecret())).toBeNull();
+    expect(secretProblem(VECTOR.secret)).toBeNull();
+    expect(secretProblem(SECRET_PREFIX + Buffer.alloc(64, 1).toString('base64'))).toBeNull();
+    // Padding may be left out, as some libraries do.
+    expect(secretProblem(newSecret().replace(/=+$/, ''))).toBeNull();
+    expect(secretProblem('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')).toMatch(/^must be a Standard Webhooks secret: whsec_/);
+    expect(secretProblem('whsec_')).toMatch(/followed by base64/);
+    expect(secretProblem('whsec_not base64 at all!!')).toMatch(/followed by base64/);
+    expect(secretProblem(SECRET_PREFIX + Buffer.alloc(16, 1).toString('base64'))).toMatch(/24 to 64 bytes \(not 16\)/);
+    expect(secretProblem(SECRET_PREFIX + Buffer.alloc(65, 1).toString('base64'))).toMatch(/\(not 65\)/);
   });
 });

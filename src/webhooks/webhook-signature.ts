@@ -11,6 +11,28 @@ export function newSecret(): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64');
 }
 
+/** The key lengths the spec allows (bytes, after base64): what a secret given to Crier must have. */
+export const SECRET_MIN_BYTES = 24;
+export const SECRET_MAX_BYTES = 64;
+
+/**
+ * Why `secret` is not a Standard Webhooks secret Crier can sign with, or null when it is: `whsec_` then standard
+ * base64 (with its padding, as newSecret writes it) of 24 to 64 bytes. Names no part of the value.
+ */
+export function secretProblem(secret: string): string | null {
+  const b64 = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : null;
+  const key = b64 === null ? null : Buffer.from(b64, 'base64');
+  // Node's decoder skips what is not base64: only a value that encodes back to itself is base64 (padding optional).
+  const bare = (t: string) => t.replace(/={1,2}$/, '');
+  if (b64 === null || key === null || key.length === 0 || bare(key.toString('base64')) !== bare(b64)) {
+    return `must be a Standard Webhooks secret: ${SECRET_PREFIX} followed by base64`;
+  }
+  if (key.length < SECRET_MIN_BYTES || key.length > SECRET_MAX_BYTES) {
+    return `must be a Standard Webhooks secret: its base64 must decode to ${SECRET_MIN_BYTES} to ${SECRET_MAX_BYTES} bytes (not ${key.length})`;
+  }
+  return null;
+}
+
 function keyOf(secret: string): Buffer {
   return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
 }

@@ -6,8 +6,9 @@ export class CreateWebhookDto {
   @ApiProperty({
     description: 'Where the events are POSTed: http(s), a public address unless CRIER_FEEDS_ALLOW_PRIVATE',
   })
-  @IsString({ message: 'url must be an http or https URL' })
+  // The last decorator is checked first: a missing url is told what a url must be, not how long it may be.
   @MaxLength(2048, { message: 'url must be at most 2048 characters' })
+  @IsString({ message: 'url must be an http or https URL' })
   url!: string;
 
   @ApiProperty({ enum: WEBHOOK_EVENTS, isArray: true, description: 'The events this receiver wants' })

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
+import { Insertable, sql, Updateable } from 'kysely';
 import { DATABASE, Db } from '../database/database';
-import type { WebhookAttemptRow, WebhookMessageRow, WebhookRow } from '../database/schema';
+import type { WebhookAttemptRow, WebhookMessageRow, WebhookRow, WebhooksTable } from '../database/schema';
 import { derivePostStatus, DeliveryStatus } from '../posts/statuses';
 import { PostDeliveryFacts, postEventFor, postFacts } from './webhook-payload';
 
@@ -16,10 +16,27 @@ export type SendOutcome = 'delivered' | 'retry' | 'failed';
 export class WebhooksRepository {
   constructor(@Inject(DATABASE) private readonly db: Db) {}
 
-  async insert(w: { id: string; url: string; events: string[]; secretEnc: string }): Promise<WebhookRow> {
+  /** `managed_by`, `config_key`, `config_hash`: set by the config file's apply only. */
+  async insert(
+    w: { id: string; url: string; events: string[]; secretEnc: string } & Pick<
+      Insertable<WebhooksTable>,
+      'managed_by' | 'config_key' | 'config_hash'
+    >,
+  ): Promise<WebhookRow> {
+    const { id, url, events, secretEnc, ...marks } = w;
     return this.db
       .insertInto('webhooks')
-      .values({ id: w.id, url: w.url, events: JSON.stringify(w.events), secret_enc: w.secretEnc })
+      .values({ id, url, events: JSON.stringify(events), secret_enc: secretEnc, ...marks })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /** The config file's changes to a webhook it declares. */
+  async update(id: string, patch: Updateable<WebhooksTable>): Promise<WebhookRow> {
+    return this.db
+      .updateTable('webhooks')
+      .set({ ...patch, updated_at: new Date() })
+      .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
   }

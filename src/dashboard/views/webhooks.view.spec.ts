@@ -42,6 +42,19 @@ describe('the Webhooks page', () => {
     expect(out).toContain('6 Dec 2026, 10:00:00');
     expect(out).toContain('HTTP 204');
     expect(out).toContain('aria-current="page">Webhooks');
+    expect(out).not.toContain('config file:');
+  });
+
+  it('labels a receiver the config file declares with its key', () => {
+    const hook = { id: 'w2', url: 'https://hooks.example/', events: ['post.failed'], enabled: true };
+    const out = webhooksPage(
+      {
+        tz: 'UTC',
+        webhooks: [{ ...hook, disabledReason: null, managedBy: 'config', configKey: 'ops', lastAttempts: [] }],
+      },
+      ctx,
+    );
+    expect(out).toContain('<p class="managed muted">config file: ops</p>');
   });
 
   it('says so when there are none', () => {

@@ -8,6 +8,9 @@ export interface WebhooksModel {
     events: string[];
     enabled: boolean;
     disabledReason: string | null;
+    /** 'config' when the config file declares it (its key in configKey). */
+    managedBy?: string | null;
+    configKey?: string | null;
     lastAttempts: { at: Date; event: string; statusCode: number | null; error: string | null; durationMs: number }[];
   }[];
   tz: string;
@@ -18,7 +21,10 @@ const WHEN = 'd LLL yyyy, HH:mm:ss';
 /** GET /dashboard/webhooks: every receiver, whether Crier still sends to it (and why not), and its last attempts. */
 export function webhooksPage(m: WebhooksModel, ctx: PageContext): string {
   const body = html`<h1>Webhooks</h1>
-    <p>Registered over the API (<code>POST /api/v1/webhooks</code>); signing secrets are never shown here.</p>
+    <p>
+      Registered over the API (<code>POST /api/v1/webhooks</code>) or declared in the config file; signing secrets are
+      never shown here.
+    </p>
     ${
       m.webhooks.length === 0
         ? html`<p>No webhooks.</p>`
@@ -26,6 +32,7 @@ export function webhooksPage(m: WebhooksModel, ctx: PageContext): string {
             (w) =>
               html`<section class="webhook">
                 <h2>${w.url}</h2>
+                ${w.managedBy ? html`<p class="managed muted">config file: ${w.configKey}</p>` : ''}
                 <p>
                   ${
                     w.enabled

@@ -15,6 +15,7 @@ import * as accountHealth from './20261206-0013-account-health';
 import * as claimBatch from './20261206-0014-claim-batch';
 import * as configFile from './20261206-0015-config-file';
 import * as webhooks from './20261206-0016-webhooks';
+import * as configWebhooks from './20261206-0017-config-webhooks';
 
 /** Every migration, in order. Bundled in code (not read from disk) so dist/ and the tests see the same list. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261206-0014-claim-batch': claimBatch,
   '20261206-0015-config-file': configFile,
   '20261206-0016-webhooks': webhooks,
+  '20261206-0017-config-webhooks': configWebhooks,
 };
