@@ -5,7 +5,12 @@ import { withLines } from './config-file.command';
 import { parseConfigText, Problem, problemText } from './config-file.parse';
 
 const EXAMPLE = path.resolve(__dirname, '../../config/crier.example.yaml');
-const EXAMPLE_ENV = { MASTODON_ACCESS_TOKEN: 'masto-token-0001', TELEGRAM_BOT_TOKEN: '123:tg', MINDS_PASSWORD: 'pw-1' };
+const EXAMPLE_ENV = {
+  MASTODON_ACCESS_TOKEN: 'masto-token-0001',
+  TELEGRAM_BOT_TOKEN: '123:tg',
+  MINDS_PASSWORD: 'pw-1',
+  NEWSROOM_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 3).toString('base64')}`,
+};
 
 /** What `config check` reports for a text: the declared config (when valid) and every problem, with its line. */
 function check(text: string, env: Record<string, string> = {}): { config: DeclaredConfig | null; problems: Problem[] } {
@@ -35,6 +40,7 @@ describe('config file: parsing and checking (the API rules, env references)', ()
     expect(ok.config?.accounts.map((a) => a.key)).toEqual(['newsroom-mastodon', 'newsroom-telegram', 'newsroom-minds']);
     expect(ok.config?.feeds[0].accounts).toEqual(['newsroom-mastodon', 'newsroom-telegram']);
     expect(ok.config?.prune).toBe(false);
+    expect(ok.config?.webhooks.map((w) => w.key)).toEqual(['newsroom-alerts']);
 
     const missing = check(text, {});
     expect(missing.config).toBeNull();
@@ -42,6 +48,7 @@ describe('config file: parsing and checking (the API rules, env references)', ()
       'accounts[0].credentials.accessToken',
       'accounts[1].credentials.botToken',
       'accounts[2].credentials.password',
+      'webhooks[0].secret',
     ]);
     expect(missing.problems[0].message).toBe('environment variable MASTODON_ACCESS_TOKEN is not set');
   });
