@@ -94,13 +94,16 @@ function errors(sessions: DashboardSessions) {
   };
 }
 
-/** bull-board over every platform queue, behind the API token (API role only), and the dashboard's pages. */
+/**
+ * bull-board over every platform queue and the webhooks queue, behind the API token (API role only), and the
+ * dashboard's pages.
+ */
 export function mountDashboard(app: INestApplication, token: string): void {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUES_PATH);
   const queues = app.get(QueueService);
   createBullBoard({
-    queues: [...queues.queues.values()].map((q) => new BullMQAdapter(q)),
+    queues: [...queues.queues.values(), queues.webhooks].map((q) => new BullMQAdapter(q)),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Crier queues' } },
   });

@@ -12,10 +12,12 @@ export interface QueuesDeps {
 /** GET /dashboard/queues and its live region: the numbers of GET /api/v1/queues, as tables. */
 export function addQueues(r: Router, deps: QueuesDeps): void {
   r.get('/queues', async (_req, res) => {
-    res.type('html').send(queuesPage({ queues: await deps.queues.overview() }, contextOf(res, deps.sessions)));
+    const { platforms, webhooks } = await deps.queues.overview();
+    res.type('html').send(queuesPage({ queues: platforms, webhooks }, contextOf(res, deps.sessions)));
   });
 
   r.get('/queues/live', async (_req, res) => {
-    res.type('html').send(queuesLive({ queues: await deps.queues.overview() }).value);
+    const { platforms, webhooks } = await deps.queues.overview();
+    res.type('html').send(queuesLive({ queues: platforms, webhooks }).value);
   });
 }

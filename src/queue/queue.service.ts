@@ -3,18 +3,37 @@ import type { JobType, Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { PlatformId } from '../platforms/platform';
 import { ADAPTERS } from '../platforms/platform.registry';
-import { PUBLISH_JOB, PublishJobData, publishJobId, queueName, twinJobId } from './job-catalogue';
+import {
+  PUBLISH_JOB,
+  PublishJobData,
+  publishJobId,
+  queueName,
+  twinJobId,
+  WEBHOOK_QUEUE,
+  WebhookJobData,
+} from './job-catalogue';
 import { QUEUE_BACKEND, QueueBackend } from './queue-backend';
 
-export interface QueueCounts {
-  name: string;
-  platform: PlatformId;
+/** BullMQ's job counts of one queue, paused ones apart. */
+export interface JobCounts {
   waiting: number;
   delayed: number;
   active: number;
   completed: number;
   failed: number;
   paused: number;
+}
+
+export interface QueueCounts extends JobCounts {
+  name: string;
+  platform: PlatformId;
+}
+
+/** The webhooks queue (src/webhooks/): its job counts, workers, and when its oldest waiting job was added. */
+export interface WebhooksQueueState extends JobCounts {
+  name: string;
+  workers: number;
+  oldestWaitingAddedAt: Date | null;
 }
 
 /** Who works a queue, and its job waiting longest (the far end of the waiting list), if any. */
@@ -45,17 +64,22 @@ async function settleAll(ps: Promise<unknown>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-/** Producer side: one BullMQ queue per platform, and the only place that adds, moves or removes jobs. */
+/**
+ * Producer side: one BullMQ queue per platform, and the only place that adds, moves or removes their jobs. It also
+ * holds a handle on the webhooks queue, to count its jobs (GET /queues, bull-board): the webhook worker adds them.
+ */
 @Injectable()
 export class QueueService implements OnModuleDestroy {
   private readonly log = new Logger(QueueService.name);
   readonly queues: ReadonlyMap<PlatformId, Queue<PublishJobData>>;
+  readonly webhooks: Queue<WebhookJobData>;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
   ) {
     this.queues = new Map(ADAPTERS.map(({ id: p }) => [p, this.createQueue(p, config)]));
+    this.webhooks = this.quiet(this.backend.queue<WebhookJobData>(WEBHOOK_QUEUE, { prefix: config.queuePrefix }));
   }
 
   private createQueue(platform: PlatformId, config: AppConfig): Queue<PublishJobData> {
@@ -72,8 +96,14 @@ export class QueueService implements OnModuleDestroy {
         backoff: { type: 'infrastructure' },
       },
     });
-    // Without a listener BullMQ prints every connection error; the connection's own listener already reports
-    // the store going away and coming back, so repeats of the same message are dropped here.
+    return this.quiet(queue);
+  }
+
+  /**
+   * Without a listener BullMQ prints every connection error; the connection's own listener already reports the
+   * store going away and coming back, so repeats of the same message are dropped here.
+   */
+  private quiet<Q extends Queue>(queue: Q): Q {
     let last = '';
     queue.on('error', (e: Error) => {
       if (e.message === last) return;
@@ -179,24 +209,19 @@ export class QueueService implements OnModuleDestroy {
 
   async counts(): Promise<QueueCounts[]> {
     return Promise.all(
-      [...this.queues].map(async ([platform, q]) => {
-        const c = await q.getJobCounts(...COUNTED);
-        // A paused queue's jobs: BullMQ 6 counts them as "waiting" on Redis, as "paused" on PostgreSQL. The API
-        // reports them as paused on both.
-        const waiting = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0);
-        const paused = await q.isPaused();
-        return {
-          name: q.name,
-          platform,
-          waiting: paused ? 0 : waiting,
-          delayed: c.delayed ?? 0,
-          active: c.active ?? 0,
-          completed: c.completed ?? 0,
-          failed: c.failed ?? 0,
-          paused: paused ? waiting : 0,
-        };
-      }),
+      [...this.queues].map(async ([platform, q]) => ({ name: q.name, platform, ...(await jobCounts(q)) })),
     );
+  }
+
+  /** The webhooks queue's numbers, its commands in flight together. */
+  async webhooksState(): Promise<WebhooksQueueState> {
+    const q = this.webhooks;
+    const [counts, workers, oldest] = await Promise.all([
+      jobCounts(q),
+      q.getWorkersCount(),
+      this.backend.oldestWaiting(q),
+    ]);
+    return { name: q.name, ...counts, workers, oldestWaitingAddedAt: oldest ? new Date(oldest.timestamp) : null };
   }
 
   /** Workers and the oldest waiting job of every queue; the commands of all queues in flight together. */
@@ -213,6 +238,22 @@ export class QueueService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all([...this.queues.values(), this.webhooks].map((q) => q.close()));
   }
+}
+
+async function jobCounts(q: Queue): Promise<JobCounts> {
+  const c = await q.getJobCounts(...COUNTED);
+  // A paused queue's jobs: BullMQ 6 counts them as "waiting" on Redis, as "paused" on PostgreSQL. The API reports
+  // them as paused on both.
+  const waiting = (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0);
+  const paused = await q.isPaused();
+  return {
+    waiting: paused ? 0 : waiting,
+    delayed: c.delayed ?? 0,
+    active: c.active ?? 0,
+    completed: c.completed ?? 0,
+    failed: c.failed ?? 0,
+    paused: paused ? waiting : 0,
+  };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isUuid } from '../common/errors';
 import { DELIVERY_STATUSES, DeliveryStatus } from '../posts/statuses';
-import { QueueCounts, QueueService } from './queue.service';
+import { JobCounts, QueueCounts, QueueService } from './queue.service';
 import { QueuesRepository } from './queues.repository';
 
 /** One platform's queue as GET /api/v1/queues and the dashboard's Queues page show it. */
@@ -18,6 +18,23 @@ export interface QueueOverview extends QueueCounts {
   mostOverdueSeconds: number | null;
 }
 
+/**
+ * The webhooks queue as GET /queues shows it (its last entry): the same job counts, workers and oldest waiting job
+ * as a platform's, `platform` null, and no deliveries (its jobs are webhook messages, shown by GET /webhooks/:id).
+ */
+export interface WebhooksQueueOverview extends JobCounts {
+  name: string;
+  platform: null;
+  workers: number;
+  /** Seconds since the oldest waiting message's job was added (null when nothing waits). */
+  oldestWaitingSeconds: number | null;
+}
+
+export interface QueuesOverview {
+  platforms: QueueOverview[];
+  webhooks: WebhooksQueueOverview;
+}
+
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 /**
@@ -31,20 +48,27 @@ export class QueuesOverviewService {
     private readonly repo: QueuesRepository,
   ) {}
 
-  async overview(now = new Date()): Promise<QueueOverview[]> {
-    const [counts, live, statuses, overdue] = await Promise.all([
+  async overview(now = new Date()): Promise<QueuesOverview> {
+    const [counts, live, statuses, overdue, hooks] = await Promise.all([
       this.queues.counts(),
       this.queues.live(),
       this.repo.statusCounts(),
       this.repo.overdue(now),
+      this.queues.webhooksState(),
     ]);
+    const { oldestWaitingAddedAt, ...hookCounts } = hooks;
+    const webhooks: WebhooksQueueOverview = {
+      ...hookCounts,
+      platform: null,
+      oldestWaitingSeconds: oldestWaitingAddedAt ? seconds(now.getTime() - oldestWaitingAddedAt.getTime()) : null,
+    };
     // A job's hash does not say when it became waiting (a promotion zeroes its delay), its delivery does: it has
     // waited since it fell due, or since it was added if that was later (its turn came after its time).
     const waitingIds = live.flatMap((l) =>
       l.oldestWaiting && isUuid(l.oldestWaiting.deliveryId) ? [l.oldestWaiting.deliveryId] : [],
     );
     const due = new Map((await this.repo.dueTimes(waitingIds)).map((d) => [d.id, d.due.getTime()]));
-    return counts.map((c) => {
+    const platforms = counts.map((c) => {
       const l = live.find((x) => x.platform === c.platform);
       const oldest = l?.oldestWaiting;
       const since = oldest ? Math.max(oldest.addedAt.getTime(), due.get(oldest.deliveryId) ?? 0) : null;
@@ -61,5 +85,6 @@ export class QueuesOverviewService {
         mostOverdueSeconds: late ? seconds(now.getTime() - late.since.getTime()) : null,
       };
     });
+    return { platforms, webhooks };
   }
 }

@@ -10,13 +10,15 @@ export class QueuesController {
 
   @Get('queues')
   @ApiOperation({
-    summary: 'Every platform queue: jobs, workers and deliveries',
+    summary: 'Every platform queue (jobs, workers and deliveries), then the webhooks queue',
     description:
       'One entry per platform: BullMQ job counts (waiting, delayed, active, completed, failed, paused), workers ' +
       'connected, oldestWaitingSeconds, deliveries per status, overdue (runnable deliveries past their time) and ' +
-      'mostOverdueSeconds.',
+      'mostOverdueSeconds. Last, the webhooks queue (platform null): its job counts, workers and ' +
+      'oldestWaitingSeconds.',
   })
-  list() {
-    return this.overview.overview();
+  async list() {
+    const { platforms, webhooks } = await this.overview.overview();
+    return [...platforms, webhooks];
   }
 }

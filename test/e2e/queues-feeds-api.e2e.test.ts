@@ -86,6 +86,22 @@ describe('GET /queues and the feed routes tell what waits, who works and what ea
       mostOverdueSeconds: null,
       deliveries: { scheduled: 0, published: 1 },
     });
+
+    // Last, the webhooks queue: its jobs and workers (the worker process works it too), no deliveries.
+    const all = (await api.api().get('/api/v1/queues').expect(200)).body as Array<Record<string, unknown>>;
+    expect(all.at(-1)).toEqual({
+      name: 'webhooks',
+      platform: null,
+      waiting: 0,
+      delayed: 0,
+      active: 0,
+      completed: 0,
+      failed: 0,
+      paused: 0,
+      workers: 1,
+      oldestWaitingSeconds: null,
+    });
+    expect(all.filter((q) => q.platform === null)).toHaveLength(1);
   });
 
   it("a feed's items carry their post's status and deliveries; a failing feed says why it polls later", async () => {

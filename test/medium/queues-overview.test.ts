@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import type { Database } from '../../src/database/schema';
 import { PostsRepository } from '../../src/posts/posts.repository';
-import { PUBLISH_JOB, publishJobId, queueName } from '../../src/queue/job-catalogue';
+import { PUBLISH_JOB, publishJobId, queueName, WEBHOOK_JOB, WEBHOOK_QUEUE } from '../../src/queue/job-catalogue';
 import { QueuesOverviewService } from '../../src/queue/queues-overview.service';
 import { QueuesRepository } from '../../src/queue/queues.repository';
 import { QueueService } from '../../src/queue/queue.service';
@@ -100,10 +100,12 @@ describe('the queues overview (medium)', () => {
     worker = backend.worker(queueName('gab'), async () => undefined, { prefix, autorun: false });
     await worker.waitUntilReady();
 
-    const byPlatform = async () =>
-      new Map(
-        (await new QueuesOverviewService(queues, new QueuesRepository(db)).overview(now)).map((q) => [q.platform, q]),
-      );
+    // The webhooks queue: two messages waiting, the older added 20 s ago.
+    await queues.webhooks.add(WEBHOOK_JOB, { messageId: 'msg_a' }, { jobId: 'msg_a', timestamp: ago(20).getTime() });
+    await queues.webhooks.add(WEBHOOK_JOB, { messageId: 'msg_b' }, { jobId: 'msg_b', timestamp: ago(2).getTime() });
+
+    const overview = () => new QueuesOverviewService(queues, new QueuesRepository(db)).overview(now);
+    const byPlatform = async () => new Map((await overview()).platforms.map((q) => [q.platform, q]));
     const all = await waitFor(async () => ((await byPlatform()).get('gab')?.workers === 1 ? byPlatform() : null), {
       what: 'the Gab worker to be connected',
     });
@@ -135,6 +137,11 @@ describe('the queues overview (medium)', () => {
       deliveries: { scheduled: 0, published: 0 },
     });
     expect(all.size).toBe(queues.queues.size);
+
+    const { webhooks } = await overview();
+    expect(webhooks).toMatchObject({ name: WEBHOOK_QUEUE, platform: null, waiting: 2, delayed: 0, workers: 0 });
+    expect(webhooks.oldestWaitingSeconds).toBeGreaterThanOrEqual(19);
+    expect(webhooks.oldestWaitingSeconds).toBeLessThanOrEqual(21);
 
     // PostgreSQL: three statements for the whole page, however many deliveries and queues.
     statements.length = 0;

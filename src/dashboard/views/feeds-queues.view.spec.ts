@@ -192,6 +192,10 @@ describe('the Queues page', () => {
             }),
             q('mastodon', { workers: 0 }),
           ],
+          webhooks: {
+            ...{ name: 'webhooks', platform: null, waiting: 3, delayed: 1, active: 0, completed: 9, failed: 0 },
+            ...{ paused: 0, workers: 1, oldestWaitingSeconds: 4 },
+          },
         },
         ctx,
       ),
@@ -200,6 +204,9 @@ describe('the Queues page', () => {
     expect(page).toContain('2 deliveries are overdue</strong>; the most late');
     expect(page).toContain('by 2 min (Telegram)');
     expect(page).toMatch(/<th scope="row">Telegram<\/th> <td class="">1<\/td> <td>2<\/td> <td>1 min<\/td>/);
+    // The webhooks queue: a last row of the jobs table, not in the deliveries table.
+    expect(page).toMatch(/<th scope="row">Webhooks<\/th> <td class="">1<\/td> <td>3<\/td> <td>4 s<\/td> <td>1<\/td>/);
+    expect(page.match(/<th scope="row">Webhooks<\/th>/g)).toHaveLength(1);
     // Only platforms with deliveries are in the deliveries table, with a total.
     expect(page.match(/<th scope="row">Mastodon<\/th>/g)).toHaveLength(1);
     expect(page).toContain('<th scope="row">All platforms</th>');

@@ -1,10 +1,12 @@
 import { DELIVERY_STATUSES, DeliveryStatus } from '../../posts/statuses';
-import type { QueueOverview } from '../../queue/queues-overview.service';
+import type { QueueOverview, WebhooksQueueOverview } from '../../queue/queues-overview.service';
 import { html, SafeHtml } from '../html';
 import { page, PageContext, platformName, QUEUES_PATH, statusWord } from './layout.view';
 
 export interface QueuesModel {
   queues: QueueOverview[];
+  /** The webhooks queue: a last row of the jobs table. */
+  webhooks?: WebhooksQueueOverview;
 }
 
 export const QUEUES_LIVE = '/dashboard/queues/live';
@@ -49,7 +51,11 @@ function age(seconds: number | null): SafeHtml | string {
   return seconds === null ? html`<span class="muted">none</span>` : duration(seconds);
 }
 
-function jobsTable(qs: QueueOverview[]): SafeHtml {
+function jobsTable(qs: QueueOverview[], webhooks: WebhooksQueueOverview | undefined): SafeHtml {
+  const rows: Array<(QueueOverview | WebhooksQueueOverview) & { label: string }> = [
+    ...qs.map((q) => ({ ...q, label: platformName(q.platform) })),
+    ...(webhooks ? [{ ...webhooks, label: 'Webhooks' }] : []),
+  ];
   return html`<div class="table-wrap" role="region" aria-labelledby="jobs-h" tabindex="0">
     <table class="grid">
       <thead>
@@ -66,10 +72,10 @@ function jobsTable(qs: QueueOverview[]): SafeHtml {
         </tr>
       </thead>
       <tbody>
-        ${qs.map(
+        ${rows.map(
           (q) =>
             html`<tr>
-              <th scope="row">${platformName(q.platform)}</th>
+              <th scope="row">${q.label}</th>
               <td class="${q.workers === 0 ? 'warn' : ''}">${q.workers}</td>
               <td>${q.waiting}</td>
               <td>${age(q.oldestWaitingSeconds)}</td>
@@ -130,9 +136,10 @@ export function queuesLive(m: QueuesModel): SafeHtml {
     <h2 id="jobs-h">Jobs and workers</h2>
     <p class="muted">
       BullMQ jobs per platform queue. A delivery has a job only when it is its account's turn; "oldest waiting" is how
-      long the job at the head of the waiting list has been runnable.
+      long the job at the head of the waiting list has been runnable. Webhooks: one job per signed message to a
+      receiver.
     </p>
-    ${jobsTable(m.queues)}
+    ${jobsTable(m.queues, m.webhooks)}
     <h2 id="deliveries-h">Deliveries</h2>
     <p class="muted">
       From the database: deliveries by status (statuses none has are left out). Overdue: scheduled or retrying, its time
