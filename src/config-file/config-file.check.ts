@@ -93,8 +93,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /**
  * Checks a parsed config file with the API's own rules: the request DTOs (class-validator, as the validation pipe
  * runs them) and the services' checks (accounts' name, credentials and settings; feeds' templates per target;
- * pauses' scope, target and missed rule; webhooks' url and the secret they are given). Every problem is collected, none stops the others. Touches nothing:
- * no database, no network; `env` is only read for the `${NAME}` references.
+ * pauses' scope, target and missed rule; webhooks' url and the secret they are given). Every problem is collected,
+ * none stops the others. Touches nothing: no database, no network; `env` is only read for the `${NAME}` references.
  */
 export function checkConfig(
   data: unknown,

@@ -4,8 +4,9 @@ import type { HeldAccount, HeldFeed, HeldPause, HeldWebhook } from './config-fil
 import { MANAGED_BY_CONFIG } from './managed';
 
 /**
- * The reads and marks of the config file's apply on accounts, feeds, pauses and webhooks: the rows that carry a key from the
- * file, and the release of those it no longer declares. Every other write goes through the objects' own services.
+ * The reads and marks of the config file's apply on accounts, feeds, pauses and webhooks: the rows that carry a key
+ * from the file, and the release of those it no longer declares. Every other write goes through the objects' own
+ * services.
  */
 @Injectable()
 export class ConfigFileRepository {

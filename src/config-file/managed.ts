@@ -7,7 +7,10 @@ export type ManagedBy = typeof MANAGED_BY_CONFIG;
 /** What the config file's apply passes to a service's write: the object's key in the file (and its marks). */
 export interface ConfigMark {
   key: string;
-  /** Accounts and webhooks: the keyed hash of the credentials or secret the file gave (CredentialCipher.fingerprint). */
+  /**
+   * Accounts and webhooks: the keyed hash of the credentials or secret the file gave
+   * (CredentialCipher.fingerprint).
+   */
   credentialsHash?: string;
 }
 
@@ -18,8 +21,8 @@ export function markColumns(mark: ConfigMark | undefined) {
 
 /**
  * `managedBy` ('config' or null) and `configKey` (its key in the file, or null), as the API shows them on accounts,
- * feeds, pauses and webhooks. Optional in the type only, so that views built by hand (test fixtures) need not name them; the
- * services always set both.
+ * feeds, pauses and webhooks. Optional in the type only, so that views built by hand (test fixtures) need not name
+ * them; the services always set both.
  */
 export interface ManagedFields {
   managedBy?: ManagedBy | null;

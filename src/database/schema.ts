@@ -243,7 +243,10 @@ export type FeedRow = Selectable<FeedsTable>;
 export type FeedItemRow = Selectable<FeedItemsTable>;
 export type PauseRow = Selectable<PausesTable>;
 
-/** A webhook receiver (migration 0016; the config file's columns: 0017). `secret_enc`: the signing secret under the credential cipher. */
+/**
+ * A webhook receiver (migration 0016; the config file's columns: 0017). `secret_enc`: the signing secret under the
+ * credential cipher.
+ */
 export interface WebhooksTable {
   id: string;
   url: string;

@@ -28,7 +28,8 @@ export function secretProblem(secret: string): string | null {
     return `must be a Standard Webhooks secret: ${SECRET_PREFIX} followed by base64`;
   }
   if (key.length < SECRET_MIN_BYTES || key.length > SECRET_MAX_BYTES) {
-    return `must be a Standard Webhooks secret: its base64 must decode to ${SECRET_MIN_BYTES} to ${SECRET_MAX_BYTES} bytes (not ${key.length})`;
+    const range = `${SECRET_MIN_BYTES} to ${SECRET_MAX_BYTES}`;
+    return `must be a Standard Webhooks secret: its base64 must decode to ${range} bytes (not ${key.length})`;
   }
   return null;
 }

@@ -105,8 +105,8 @@ export class WebhooksService {
 
   /**
    * The config file's apply changing a webhook it declares (or adopting a released one): the fields given are
-   * written; the secret is re-encrypted only when given. A change of url, events or secret enables the webhook
-   * again (the file says where and how to send now); adopting it alone does not, nor does an unchanged file.
+   * written; a given secret is re-encrypted only when it differs from the stored one. A change of url, events or
+   * secret enables the webhook again (the file says where and how to send now); adopting it alone does not.
    */
   async updateDeclared(id: string, input: Partial<DeclaredWebhookInput>, mark: ConfigMark): Promise<WebhookView> {
     const row = isUuid(id) ? await this.repo.find(id) : undefined;

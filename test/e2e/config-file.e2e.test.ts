@@ -48,8 +48,9 @@ async function startReceiver() {
  * Configuration as code through the built Crier: a start with CRIER_CONFIG creates the accounts and the webhook the
  * file declares (on the fake platforms, and a receiver given its secret through the environment), and a post goes
  * out through them, the receiver getting its signed `delivery.published`; the API shows them as managed and refuses
- * to change them (409 naming the key); a restart with the same file changes nothing; `config check` (npm run config:check)
- * lists a wrong field and a literal secret without touching the database; a start with a bad file is refused.
+ * to change them (409 naming the key); a restart with the same file changes nothing; `config check`
+ * (npm run config:check) lists a wrong field and literal secrets without touching the database; a start with a bad
+ * file is refused.
  */
 describe('config file (e2e)', () => {
   let stack: E2EStack;

@@ -23,7 +23,7 @@ import {
 
 const KEY = Buffer.alloc(32, 11);
 const NEXT_KEY = Buffer.alloc(32, 12);
-/** Public addresses as literals (documentation ranges count as private): nothing is resolved, the API role sends nothing. */
+/** Public literals (documentation ranges count as private): nothing is resolved; the API role sends nothing. */
 const URL_A = 'http://93.184.216.34/crier';
 const URL_B = 'http://93.184.216.35/crier';
 
@@ -178,7 +178,7 @@ ${
     expect(await rows()).toEqual([]);
   });
 
-  it('a url that resolves to a private address is refused at apply, at its path (CRIER_FEEDS_ALLOW_PRIVATE unset)', async () => {
+  it('a url with a private address is refused at apply, at its path (CRIER_FEEDS_ALLOW_PRIVATE unset)', async () => {
     const report = await apply(yaml({ url: 'http://127.0.0.1:9/hook' }), ENV);
     expect(report.changes).toEqual([]);
     expect(report.problems).toEqual([
