@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { TelegramFake } from '../fakes/telegram.fake';
-import { CrierOptions, CrierProcess } from '../support/crier-process';
+import { CrierOptions, CrierProcess, E2E_QUEUE } from '../support/crier-process';
 import { createTelegramAccount, E2EStack, inSeconds, waitForDelivery } from '../support/e2e-stack';
 import { adminUrl } from '../support/pg';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -87,7 +87,13 @@ describe('PostgreSQL goes away and comes back: Crier stays up, says 503 meanwhil
         },
         { timeoutMs: 8_000, what: `${p.opts.role} /health to answer 503` },
       );
-      expect(down).toMatchObject({ status: 'error', unavailable: ['database'], redis: 'ok' });
+      if (E2E_QUEUE === 'redis') {
+        expect(down).toMatchObject({ status: 'error', unavailable: ['database'], redis: 'ok' });
+      } else {
+        // The queues are in the same database: their store is away with it.
+        expect(down).toMatchObject({ status: 'error', unavailable: ['queueStore', 'database'], queue: 'postgres' });
+        expect(String(down.queueStore)).toMatch(/^error: /);
+      }
       expect(String(down.database)).toMatch(/^error: /);
     }
     const reads = Date.now();

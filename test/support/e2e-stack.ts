@@ -42,6 +42,51 @@ export class E2EStack {
     return rows.length > 0;
   }
 
+  /**
+   * Everything this instance keeps in the queue store, as text: every Redis key under the prefix whatever its type,
+   * or every row of every table of schema bullmq. For tests that look for what must never be there (a secret).
+   */
+  async queueStoreDump(): Promise<string> {
+    let dump = '';
+    if (this.queue === 'redis') {
+      for (const k of await this.redis.keys(`${this.secrets.queuePrefix}:*`)) {
+        const type = await this.redis.type(k);
+        dump += `${k}\n`;
+        if (type === 'hash') dump += JSON.stringify(await this.redis.hgetall(k));
+        else if (type === 'string') dump += await this.redis.get(k);
+        else if (type === 'list') dump += JSON.stringify(await this.redis.lrange(k, 0, -1));
+        else if (type === 'zset') dump += JSON.stringify(await this.redis.zrange(k, 0, -1));
+        else if (type === 'set') dump += JSON.stringify(await this.redis.smembers(k));
+        else if (type === 'stream') dump += JSON.stringify(await this.redis.xrange(k, '-', '+'));
+        dump += '\n';
+      }
+      return dump;
+    }
+    const tables = await this.db.query<{ tablename: string }>(
+      `select tablename from pg_tables where schemaname = 'bullmq'`,
+    );
+    for (const { tablename } of tables.rows) {
+      const rows = await this.db.query<{ j: string }>(`select row_to_json(t)::text as j from bullmq."${tablename}" t`);
+      dump += rows.rows.map((r) => r.j).join('\n') + '\n';
+    }
+    return dump;
+  }
+
+  /**
+   * The queue store loses every job of this instance (Redis restarted without persistence, or the bullmq schema's
+   * job rows gone); returns how many keys or rows went.
+   */
+  async loseAllJobs(): Promise<number> {
+    if (this.queue === 'redis') {
+      let deleted = 0;
+      for await (const keys of this.redis.scanStream({ match: `${this.secrets.queuePrefix}:*`, count: 500 })) {
+        if ((keys as string[]).length) deleted += await this.redis.del(...(keys as string[]));
+      }
+      return deleted;
+    }
+    return (await this.db.query('DELETE FROM bullmq.job')).rowCount ?? 0;
+  }
+
   async start(role: CrierOptions['role'] = 'all', env: Record<string, string> = {}): Promise<CrierProcess> {
     const p = await CrierProcess.start({ role, databaseUrl: this.databaseUrl, ...this.secrets, env });
     this.processes.push(p);
