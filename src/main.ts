@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     applicationName: `crier-${config.role}`,
-    poolSize: config.role === 'api' ? 10 : 20,
+    poolSize: config.dbPoolSize,
     onConnectionError: (e) => logger.warn({ err: redact(e.message) }, 'database connection lost; the pool reconnects'),
     dataDirLock: {
       onWait: (message) => logger.warn(message),

@@ -68,6 +68,7 @@ const envSchema = z.object({
   CRIER_HTTP_TIMEOUT_MS: int(100, 600_000).default(30_000),
   CRIER_WORKER_CONCURRENCY: int(1, 100).default(4),
   CRIER_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+  CRIER_DB_POOL_SIZE: int(1, 200).default(10),
   CRIER_LLM_BASE_URL: url(['http:', 'https:'])
     .refine((v) => URL.canParse(v) && !new URL(v).username && !new URL(v).password, {
       message: 'must not contain a user or password',
@@ -115,6 +116,8 @@ export interface AppConfig {
   httpTimeoutMs: number;
   workerConcurrency: number;
   jobLockMs: number;
+  /** Connections of Crier's own PostgreSQL pool in this process (the queue store's pool is apart: queuePool). */
+  dbPoolSize: number;
   /** OpenAI-compatible summarizer; null when not configured. `apiKey` is a secret: never log. */
   llm: { baseUrl: string; model: string; apiKey: string | undefined; timeoutMs: number } | null;
   /** Where people reach this Crier (e.g. https://crier.example.org): webhook payloads link to the dashboard there. */
@@ -173,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     httpTimeoutMs: e.CRIER_HTTP_TIMEOUT_MS,
     workerConcurrency: e.CRIER_WORKER_CONCURRENCY,
     jobLockMs: e.CRIER_JOB_LOCK_MS,
+    dbPoolSize: e.CRIER_DB_POOL_SIZE,
     llm:
       e.CRIER_LLM_BASE_URL && e.CRIER_LLM_MODEL
         ? {
