@@ -15,7 +15,8 @@
  * Env: ACCOUNTS (400), POSTS (3), WORKERS_LIST (1,2), CONCURRENCY (32), TIMEOUT_S per scenario (300), LEAD_S
  * (seconds from the start of creating posts to the instant; default from the number of deliveries),
  * SPARSE_DELIVERIES (300, 0 skips it), SPARSE_GAP_MS (20), SPARSE_ACCOUNTS (min(ACCOUNTS, 100)), SPARSE_WORKERS
- * (first of WORKERS_LIST), RESULTS_DIR (/tmp/crier-bench: bench/results is not git-ignored), WORKER_NODE_OPTIONS
+ * (first of WORKERS_LIST), CRIER_DB_POOL_SIZE (passed to the Crier processes), DEBUG_SLOW (1: print the six
+ * deliveries published last with their attempts, and every warning the Crier processes logged), RESULTS_DIR (/tmp/crier-bench: bench/results is not git-ignored), WORKER_NODE_OPTIONS
  * (NODE_OPTIONS for the worker processes only, e.g. `--require ./profile-hook.js`), CRIER_QUEUE (`postgres`: Crier's
  * queues on BullMQ's PostgreSQL backend in each scenario's database; the bare BullMQ baseline stays on Redis).
  * Everything listens on loopback; child processes, Redis keys and databases are removed on exit or Ctrl-C.
@@ -286,6 +287,8 @@ function crierEnv(concurrency: number): Record<string, string> {
     CRIER_MAX_ATTEMPTS: '5',
     CRIER_RETRY_BASE_MS: '30000',
     CRIER_RETRY_MAX_MS: '3600000',
+    // Crier's own pool per process (default 10); see README, "Connections to PostgreSQL".
+    ...(process.env.CRIER_DB_POOL_SIZE ? { CRIER_DB_POOL_SIZE: process.env.CRIER_DB_POOL_SIZE } : {}),
   };
 }
 
@@ -433,6 +436,20 @@ async function runScenario(s: Scenario, p: Params, bareJobsPerSecond: number) {
          from deliveries where status = 'published'`,
     );
     const stats = rows[0];
+    if (process.env.DEBUG_SLOW) {
+      const slow = await db.query(
+        `select d.id, d.platform, d.account_id, d.attempts, d.scheduled_at, d.published_at,
+                extract(epoch from d.published_at - d.scheduled_at) as late,
+                (select json_agg(json_build_object('s', a.started_at, 'o', a.outcome, 'e', a.error) order by a.id)
+                   from delivery_attempts a where a.delivery_id = d.id) as att,
+                (select json_agg(json_build_object('id', o.id, 'late', extract(epoch from o.published_at - o.scheduled_at)) order by o.seq)
+                   from deliveries o where o.account_id = d.account_id) as siblings
+           from deliveries d order by d.published_at desc nulls first limit 6`,
+      );
+      for (const r of slow.rows) console.error(JSON.stringify(r));
+      for (const c of procs)
+        for (const l of c.output.split('\n')) if (/"level":(40|50)/.test(l)) console.error(l.slice(0, 600));
+    }
     // The same without the first second of the schedule: how much of the tail is a cold process (JIT, first
     // connections, first read of each account) rather than the steady state.
     const warm = await db.query<{ p50: number; p99: number }>(
