@@ -16,7 +16,8 @@
  * (seconds from the start of creating posts to the instant; default from the number of deliveries),
  * SPARSE_DELIVERIES (300, 0 skips it), SPARSE_GAP_MS (20), SPARSE_ACCOUNTS (min(ACCOUNTS, 100)), SPARSE_WORKERS
  * (first of WORKERS_LIST), CRIER_DB_POOL_SIZE (passed to the Crier processes), DEBUG_SLOW (1: print the six
- * deliveries published last with their attempts, and every warning the Crier processes logged), RESULTS_DIR (/tmp/crier-bench: bench/results is not git-ignored), WORKER_NODE_OPTIONS
+ * deliveries published last with their attempts, and every warning the Crier processes logged), DEBUG_FIRST (1: print
+ * the lateness of the first 80 deliveries of each scenario, in schedule order), RESULTS_DIR (/tmp/crier-bench: bench/results is not git-ignored), WORKER_NODE_OPTIONS
  * (NODE_OPTIONS for the worker processes only, e.g. `--require ./profile-hook.js`), CRIER_QUEUE (`postgres`: Crier's
  * queues on BullMQ's PostgreSQL backend in each scenario's database; the bare BullMQ baseline stays on Redis).
  * Everything listens on loopback; child processes, Redis keys and databases are removed on exit or Ctrl-C.
@@ -436,6 +437,15 @@ async function runScenario(s: Scenario, p: Params, bareJobsPerSecond: number) {
          from deliveries where status = 'published'`,
     );
     const stats = rows[0];
+    if (process.env.DEBUG_FIRST) {
+      const first = await db.query(
+        `select platform, round(extract(epoch from published_at - scheduled_at) * 1000) as late_ms,
+                round(extract(epoch from scheduled_at - (select min(scheduled_at) from deliveries)) * 1000) as at_ms,
+                (select count(*) from deliveries o where o.account_id = d.account_id and o.seq < d.seq) as nth
+           from deliveries d order by scheduled_at, seq limit 80`,
+      );
+      console.error(first.rows.map((r) => `${r.at_ms}:${r.platform}#${r.nth}=${r.late_ms}`).join(' '));
+    }
     if (process.env.DEBUG_SLOW) {
       const slow = await db.query(
         `select d.id, d.platform, d.account_id, d.attempts, d.scheduled_at, d.published_at,

@@ -4,12 +4,15 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { ADAPTERS } from '../platforms/platform.registry';
 import { PUBLISH_JOB, PublishJobData, queueName } from '../queue/job-catalogue';
 import { QUEUE_BACKEND, QueueBackend } from '../queue/queue-backend';
+import { DeliveryStateService } from '../posts/delivery-state.service';
 import { PublishService } from './publish.service';
 
 /** Inside main's budget for closing the app (it then cuts the connections): in-flight jobs get this long. */
 const SHUTDOWN_GRACE_MS = 6000;
 /** Backoff for a job whose handler met an infrastructure fault (database away): 1 s, 2 s, 4 s … 30 s. */
 const INFRA_BACKOFF_MAX_MS = 30_000;
+/** Sessions prepared at start for the first claims (DeliveryStateService.warmUp). */
+const WARM_CONNECTIONS = 6;
 
 /**
  * One BullMQ worker per platform queue, with no queue-wide limiter: rate budgets are per account, token, chat or
@@ -24,6 +27,7 @@ export class PublishWorkers implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly publish: PublishService,
+    private readonly states: DeliveryStateService,
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -55,6 +59,10 @@ export class PublishWorkers implements OnModuleInit, OnApplicationShutdown {
       return worker;
     });
     this.log.log(`publishing workers started for ${ADAPTERS.map((a) => a.id).join(', ')}`);
+    // Up to the claim coalescer's statements in flight plus the settles': the sessions the hot path uses.
+    void this.states
+      .warmUp(Math.min(WARM_CONNECTIONS, this.config.dbPoolSize))
+      .catch((e: Error) => this.log.warn(`warming up the database sessions failed: ${e.message}`));
   }
 
   private async process(job: Job<PublishJobData>, token?: string): Promise<string> {

@@ -84,6 +84,24 @@ describe('DeliveryStateService (medium)', () => {
     expect(await postStatus(postId)).toBe('publishing');
   });
 
+  it('warmUp runs a claim of no delivery on several sessions and changes nothing', async () => {
+    const a = await cipherAccount();
+    const {
+      deliveryIds: [id],
+    } = await insertPostWith(posts, seconds(-5), [{ account: a }]);
+    const snapshot = async () => ({
+      delivery: await row(id),
+      attempts: (await m.db.selectFrom('delivery_attempts').selectAll().execute()).length,
+      spends: (await m.db.selectFrom('budget_spends').selectAll().execute()).length,
+    });
+    const before = await snapshot();
+    await states.warmUp(3);
+    expect(await snapshot()).toEqual(before);
+    expect(before.delivery.status).toBe('scheduled');
+    // The delivery is still claimable: nothing was taken by the warm-up.
+    expect((await states.claim(before.delivery, FREE, LEASE)).kind).toBe('claimed');
+  });
+
   it('claim refuses a delivery that is not yet due or not runnable', async () => {
     const a = await cipherAccount();
     const {
