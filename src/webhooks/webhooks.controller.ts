@@ -29,6 +29,16 @@ export class WebhooksController {
     return this.webhooks.get(id);
   }
 
+  @Post('webhooks/:id/enable')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send to a disabled receiver again',
+    description: 'Same secret; from the next event on (messages dropped while it was disabled are not sent).',
+  })
+  enable(@Param('id') id: string) {
+    return this.webhooks.enable(id);
+  }
+
   @Delete('webhooks/:id')
   @HttpCode(204)
   async delete(@Param('id') id: string): Promise<void> {

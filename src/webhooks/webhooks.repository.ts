@@ -31,7 +31,7 @@ export class WebhooksRepository {
       .executeTakeFirstOrThrow();
   }
 
-  /** The config file's changes to a webhook it declares. */
+  /** Changes to a webhook: the config file's, or enabling it again. */
   async update(id: string, patch: Updateable<WebhooksTable>): Promise<WebhookRow> {
     return this.db
       .updateTable('webhooks')

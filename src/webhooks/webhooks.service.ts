@@ -159,6 +159,18 @@ export class WebhooksService {
     };
   }
 
+  /**
+   * Sends to a disabled webhook again, with the same secret, from the next event on: messages dropped while it was
+   * disabled stay dropped. Open for a webhook the config file manages too (the file says what to send where, not
+   * whether a receiver that failed may be tried again). An enabled webhook is answered as it is.
+   */
+  async enable(id: string): Promise<WebhookView> {
+    const row = isUuid(id) ? await this.repo.find(id) : undefined;
+    if (!row) throw new NotFound(`webhook ${id} not found`);
+    if (row.enabled) return view(row);
+    return view(await this.repo.update(row.id, { enabled: true, disabled_reason: null, disabled_at: null }));
+  }
+
   /** `mark`: the config file's apply pruning it (without it, a webhook the file manages answers 409). */
   async delete(id: string, mark?: ConfigMark): Promise<void> {
     const row = isUuid(id) ? await this.repo.find(id) : undefined;

@@ -111,6 +111,16 @@ describe('signed webhooks', () => {
       (await api.post('/api/v1/webhooks').send({ url: receiver.url, events: [] }).expect(400)).body.message,
     ).toMatch(/^events must name at least one event/);
     await api.get('/api/v1/webhooks/not-a-webhook').expect(404);
+    await api.post('/api/v1/webhooks/not-a-webhook/enable').expect(404);
+    // Enabling one that sends already answers it as it is.
+    const made = await api
+      .post('/api/v1/webhooks')
+      .send({ url: receiver.url, events: ['feed.failing'] })
+      .expect(201);
+    const enabled = await api.post(`/api/v1/webhooks/${made.body.id as string}/enable`).expect(200);
+    expect(enabled.body).toMatchObject({ id: made.body.id, enabled: true, disabledReason: null });
+    expect(enabled.body.secret).toBeUndefined();
+    await api.delete(`/api/v1/webhooks/${made.body.id as string}`).expect(204);
   });
 
   it('every event of a published and a failed post arrives once per id, signed, after two refusals', async () => {

@@ -278,6 +278,16 @@ describe('webhooks (medium)', () => {
     await m.db.updateTable('accounts').set({ status: 'active' }).where('id', '=', a.id).execute();
     await m.db.updateTable('accounts').set({ status: 'reauth_required' }).where('id', '=', a.id).execute();
     expect(await messages()).toHaveLength(1);
+
+    // Enabled again (same secret): the next event is written and sent; the dropped ones stay dropped.
+    const enabled = await service.enable(hook.id);
+    expect(enabled).toMatchObject({ enabled: true, disabledReason: null, disabledAt: null });
+    await m.db.updateTable('accounts').set({ status: 'active' }).where('id', '=', a.id).execute();
+    await m.db.updateTable('accounts').set({ status: 'reauth_required' }).where('id', '=', a.id).execute();
+    const after = await messages();
+    expect(after).toHaveLength(2);
+    expect(after.filter((x) => x.status === 'pending')).toHaveLength(1);
+    await expect(service.enable(randomUUID())).rejects.toThrow(/not found/);
     await r.stop();
   });
 
