@@ -46,8 +46,8 @@ async function startReceiver(failFirst: number) {
   return { url, received, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-/** Signs in to the dashboard over plain HTTP (its form and CSRF token) and reads one page. */
-async function dashboardPage(base: string, token: string, path: string): Promise<string> {
+/** Signs in to the dashboard over plain HTTP (its form and CSRF token); reads pages and posts its forms. */
+async function dashboardSession(base: string, token: string) {
   const first = await fetch(`${base}/dashboard/sign-in`);
   const cookies = (res: Response) => res.headers.getSetCookie().map((c) => c.split(';')[0]);
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await first.text())?.[1] ?? '';
@@ -58,11 +58,26 @@ async function dashboardPage(base: string, token: string, path: string): Promise
     body: new URLSearchParams({ _csrf: csrf, token }).toString(),
   });
   expect(signedIn.status).toBe(303);
-  const res = await fetch(`${base}${path}`, {
-    headers: { cookie: [...cookies(first), ...cookies(signedIn)].join('; ') },
-  });
-  expect(res.status).toBe(200);
-  return res.text();
+  const cookie = [...cookies(first), ...cookies(signedIn)].join('; ');
+  return {
+    async page(path: string): Promise<string> {
+      const res = await fetch(`${base}${path}`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      return res.text();
+    },
+    /** Posts the form of `page` whose action is `action`, with the page's CSRF token; the answer's status. */
+    async submit(page: string, action: string): Promise<number> {
+      const pageCsrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+      expect(page).toContain(`action="${action}`);
+      const res = await fetch(`${base}${action}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ _csrf: pageCsrf }).toString(),
+      });
+      return res.status;
+    },
+  };
 }
 
 /**
@@ -195,10 +210,25 @@ describe('signed webhooks', () => {
     expect(JSON.stringify(shown.body)).not.toContain(secret.slice(6));
 
     // The dashboard's Webhooks page shows the receiver and its attempts (never the secret).
-    const dashboard = await dashboardPage(e2e.crier.url, e2e.crier.opts.apiToken, '/dashboard/webhooks');
+    const session = await dashboardSession(e2e.crier.url, e2e.crier.opts.apiToken);
+    const dashboard = await session.page('/dashboard/webhooks');
     expect(dashboard).toContain(receiver.url);
     expect(dashboard).toContain('HTTP 500');
     expect(dashboard).not.toContain(secret.slice(6));
+    expect(dashboard).not.toContain('Send again');
+
+    // Disabled (as after a message used up its sends), it is sent to again from the dashboard's button.
+    await e2e.stack.db.query(
+      "update webhooks set enabled = false, disabled_reason = 'failed 12 sends', disabled_at = now() where id = $1",
+      [created.body.id],
+    );
+    const disabledPage = await session.page('/dashboard/webhooks');
+    expect(disabledPage).toContain('failed 12 sends');
+    expect(await session.submit(disabledPage, `/dashboard/webhooks/${created.body.id as string}/enable`)).toBe(303);
+    expect((await api.get(`/api/v1/webhooks/${created.body.id}`).expect(200)).body).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+    });
 
     await api.delete(`/api/v1/webhooks/${created.body.id}`).expect(204);
     await api.get(`/api/v1/webhooks/${created.body.id}`).expect(404);

@@ -38,6 +38,10 @@ describe('the Webhooks page', () => {
     expect(out).toContain('https://hooks.example/&lt;script&gt;');
     expect(out).not.toContain('<script>');
     expect(out).toContain('Disabled</strong>: disabled after message msg_1');
+    // A disabled receiver can be sent to again from here, with the page's CSRF token.
+    expect(out).toContain('action="/dashboard/webhooks/w1/enable?tz=UTC"');
+    expect(out).toContain('name="_csrf" value="token"');
+    expect(out).toContain('Send again');
     expect(out).toContain('post.failed, delivery.held');
     expect(out).toContain('6 Dec 2026, 10:00:00');
     expect(out).toContain('HTTP 204');
@@ -55,6 +59,8 @@ describe('the Webhooks page', () => {
       ctx,
     );
     expect(out).toContain('<p class="managed muted">config file: ops</p>');
+    // It is sending: nothing to enable.
+    expect(out).not.toContain('/enable');
   });
 
   it('says so when there are none', () => {

@@ -1,5 +1,5 @@
-import { html } from '../html';
-import { formatTime, page, PageContext } from './layout.view';
+import { html, query } from '../html';
+import { csrfField, formatTime, page, PageContext } from './layout.view';
 
 export interface WebhooksModel {
   webhooks: {
@@ -41,6 +41,14 @@ export function webhooksPage(m: WebhooksModel, ctx: PageContext): string {
                   }
                   · ${w.events.join(', ')}
                 </p>
+                ${
+                  w.enabled
+                    ? ''
+                    : html`<form method="post" action="/dashboard/webhooks/${w.id}/enable${query({ tz: m.tz })}">
+                        ${csrfField(ctx)}<button type="submit" class="primary">Send again</button>
+                        <span class="muted">with the same secret, from the next event on</span>
+                      </form>`
+                }
                 ${
                   w.lastAttempts.length === 0
                     ? html`<p>Nothing sent yet.</p>`
