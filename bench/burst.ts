@@ -35,7 +35,7 @@ import { MindsFake } from '../test/fakes/minds.fake';
 import { TelegramFake } from '../test/fakes/telegram.fake';
 import { XFake } from '../test/fakes/x.fake';
 import { CrierProcess } from '../test/support/crier-process';
-import { benchEnvironment, deleteRedisPrefix, queueBackend, redisUrl } from './bench-env';
+import { benchEnvironment, cpuSecondsOf, deleteRedisPrefix, queueBackend, redisUrl } from './bench-env';
 
 const PLATFORMS = ['telegram', 'mastodon', 'gab', 'truthsocial', 'minds', 'gettr', 'x', 'facebook'] as const;
 type TextPlatform = (typeof PLATFORMS)[number];
@@ -639,22 +639,6 @@ main()
     // Anything still holding the event loop (a stuck socket) must not keep the benchmark alive.
     setTimeout(() => process.exit(), 2000).unref();
   });
-
-/** User + system CPU seconds of these processes so far (/proc; Linux only, 0 elsewhere). */
-function cpuSecondsOf(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Gone, or not Linux.
-    }
-  }
-  return ticks / 100; // USER_HZ
-}
 
 /** CPU seconds of the PostgreSQL backends serving this database now. */
 async function postgresCpu(db: Pool): Promise<number> {

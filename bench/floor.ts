@@ -15,12 +15,11 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
 import axios from 'axios';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { Pool } from 'pg';
-import { benchEnvironment, deleteRedisPrefix, redisUrl } from './bench-env';
+import { benchEnvironment, cpuSecondsOf, deleteRedisPrefix, redisUrl } from './bench-env';
 
 const JOBS = Number(process.env.JOBS ?? 3000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
@@ -39,20 +38,6 @@ if (process.argv[2] === 'server') {
   server.listen(0, '127.0.0.1', () => process.send?.((server.address() as { port: number }).port));
 } else {
   void main();
-}
-
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / 100;
 }
 
 async function main(): Promise<void> {
@@ -130,14 +115,14 @@ async function main(): Promise<void> {
       worker.on('failed', (_, e) => console.error(`${mode}: ${e.message}`));
       await worker.waitUntilReady();
       const pids = [child.pid as number, ...(await backendPids())];
-      const cpuBefore = cpuSeconds(pids);
+      const cpuBefore = cpuSecondsOf(pids);
       const ownBefore = process.cpuUsage();
       const started = performance.now();
       void worker.run();
       await finished;
       const seconds = (performance.now() - started) / 1000;
       const own = process.cpuUsage(ownBefore);
-      const cpu = cpuSeconds(pids) - cpuBefore + (own.user + own.system) / 1e6;
+      const cpu = cpuSecondsOf(pids) - cpuBefore + (own.user + own.system) / 1e6;
       results[mode] = {
         jobsPerSecond: Math.round(JOBS / seconds),
         cpuMsPerJob: Math.round((cpu * 1000 * 100) / JOBS) / 100,
