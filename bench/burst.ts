@@ -23,7 +23,7 @@
  * Everything listens on loopback; child processes, Redis keys and databases are removed on exit or Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import IORedis from 'ioredis';
