@@ -119,6 +119,16 @@ export function queuePool(url: string, workers: number, onError: (e: Error) => v
   // Every Queue and Worker listens on the pool it is given.
   pool.setMaxListeners(0);
   pool.on('error', onError);
+  // Idle clients report through the pool's listener; a lent one (a worker's LISTEN connection, a job's query) only
+  // through its own: without it, a session the server ends (a restart, a FORCE drop) is an unhandled error.
+  const lent = new WeakSet<object>();
+  pool.on('acquire', (client) => lent.add(client));
+  pool.on('release', (_err, client) => lent.delete(client));
+  pool.on('connect', (client) => {
+    client.on('error', (e) => {
+      if (lent.has(client)) onError(e);
+    });
+  });
   // A refused or reset connection is the database being away, as for Crier's own pool: a request answers 503.
   const asDatabase = (e: unknown) => Promise.reject(unavailableDependency(e) ? markUnavailable(e, 'database') : e);
   const query = pool.query.bind(pool) as (text: string, params?: unknown[]) => Promise<unknown>;

@@ -25,8 +25,12 @@ export const QUEUE_KIND: 'redis' | 'postgres' = process.env.CRIER_QUEUE === 'pos
 const openedBackends: Array<{ backend: QueueBackend; url: string }> = [];
 afterAll(() => closeBackends());
 
-async function closeBackends(): Promise<string[]> {
-  const opened = openedBackends.splice(0);
+/** Closes the queue backends opened so far (only those on `url`, if given); answers their databases. */
+async function closeBackends(url?: string): Promise<string[]> {
+  const opened: typeof openedBackends = [];
+  for (let i = openedBackends.length - 1; i >= 0; i--) {
+    if (url === undefined || openedBackends[i].url === url) opened.push(...openedBackends.splice(i, 1));
+  }
   const bounded = (p: Promise<unknown>) =>
     Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
   await Promise.all(opened.map((o) => bounded(o.backend.close())));
@@ -82,6 +86,8 @@ export async function mediumDb(): Promise<MediumDb> {
     db,
     url: fresh.url,
     close: async () => {
+      // The queue store's pools on this database first: its drop would otherwise end their sessions under them.
+      await closeBackends(fresh.url);
       await db.destroy();
       await fresh.drop();
     },
