@@ -35,6 +35,23 @@ export const POOL_SETTINGS: PoolConfig = {
   idle_in_transaction_session_timeout: 30_000,
 };
 
+/**
+ * Every error of a pg pool's sessions goes to `report`, none is left unhandled (a restart, failover or FORCE drop
+ * ends them): an idle client's through the pool's listener, a lent one's (a query in progress, a LISTEN connection
+ * held for good) through its own, which pg offers to nobody else.
+ */
+export function reportPoolErrors(pool: Pool, report: (e: Error) => void): void {
+  pool.on('error', report);
+  const lent = new WeakSet<object>();
+  pool.on('acquire', (client) => lent.add(client));
+  pool.on('release', (_err, client) => lent.delete(client));
+  pool.on('connect', (client) => {
+    client.on('error', (e) => {
+      if (lent.has(client)) report(e);
+    });
+  });
+}
+
 export interface DatabaseHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
@@ -121,16 +138,7 @@ function postgresPool(url: string, overrides: PoolConfig, opts: OpenDatabaseOpti
     connectionString: url,
     application_name: opts.applicationName ?? 'crier',
   });
-  pool.on('error', (e) => report(e));
-  // Idle clients report through the pool's listener above; a lent one only through its own.
-  const lent = new WeakSet<object>();
-  pool.on('acquire', (client) => lent.add(client));
-  pool.on('release', (_err, client) => lent.delete(client));
-  pool.on('connect', (client) => {
-    client.on('error', (e) => {
-      if (lent.has(client)) report(e);
-    });
-  });
+  reportPoolErrors(pool, report);
   // Any failure to get a connection (refused, reset, timed out, the server starting or shutting down) is the
   // database being unavailable: marked so, requests answer 503 rather than 500.
   return {

@@ -66,12 +66,14 @@ export class DeliveryStateService {
   }
 
   /**
-   * Opens `connections` sessions of the pool and runs a claim of no delivery on each, so that a session's first real
-   * claim does not pay for compiling crier_claim_batch and crier_claim and planning their statements (about 8 ms
-   * each, measured): a worker that has just started publishes its first due deliveries without that delay. Changes
-   * nothing; a failure (the database away) only means the first claims pay it.
+   * Opens as many sessions of the pool as the hot path keeps busy (the claim and settle statements in flight at
+   * once, at most `poolSize`) and runs a claim of no delivery on each, so that a session's first real claim does not
+   * pay for compiling crier_claim_batch and crier_claim and planning their statements (about 8 ms each, measured): a
+   * worker that has just started publishes its first due deliveries without that delay. Changes nothing; a failure
+   * (the database away) only means the first claims pay it.
    */
-  async warmUp(connections: number): Promise<void> {
+  async warmUp(poolSize: number): Promise<void> {
+    const connections = Math.min(poolSize, CLAIM_BATCH.maxInFlight + SETTLE_BATCH.maxInFlight);
     const nothing: ClaimItem = {
       id: randomUUID(),
       token: randomUUID(),

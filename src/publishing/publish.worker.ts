@@ -11,8 +11,6 @@ import { PublishService } from './publish.service';
 const SHUTDOWN_GRACE_MS = 6000;
 /** Backoff for a job whose handler met an infrastructure fault (database away): 1 s, 2 s, 4 s … 30 s. */
 const INFRA_BACKOFF_MAX_MS = 30_000;
-/** Sessions prepared at start for the first claims (DeliveryStateService.warmUp). */
-const WARM_CONNECTIONS = 6;
 
 /**
  * One BullMQ worker per platform queue, with no queue-wide limiter: rate budgets are per account, token, chat or
@@ -59,9 +57,8 @@ export class PublishWorkers implements OnModuleInit, OnApplicationShutdown {
       return worker;
     });
     this.log.log(`publishing workers started for ${ADAPTERS.map((a) => a.id).join(', ')}`);
-    // Up to the claim coalescer's statements in flight plus the settles': the sessions the hot path uses.
     void this.states
-      .warmUp(Math.min(WARM_CONNECTIONS, this.config.dbPoolSize))
+      .warmUp(this.config.dbPoolSize)
       .catch((e: Error) => this.log.warn(`warming up the database sessions failed: ${e.message}`));
   }
 

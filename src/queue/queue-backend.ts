@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { markUnavailable, unavailableDependency } from '../common/errors';
 import type { AppConfig, QueueKind } from '../config/config';
-import type { DatabaseHandle } from '../database/database';
+import { type DatabaseHandle, reportPoolErrors } from '../database/database';
 import { QUEUE_SCHEMA } from './job-catalogue';
 import { migrateEmbeddedQueueStore, pglitePool, PgPoolLike } from './pglite-pool';
 import { assertRedisReachable, createProducerRedis, createRedis, reportRedisConnection, whenRedisReady } from './redis';
@@ -118,17 +118,8 @@ export function queuePool(url: string, workers: number, onError: (e: Error) => v
   });
   // Every Queue and Worker listens on the pool it is given.
   pool.setMaxListeners(0);
-  pool.on('error', onError);
-  // Idle clients report through the pool's listener; a lent one (a worker's LISTEN connection, a job's query) only
-  // through its own: without it, a session the server ends (a restart, a FORCE drop) is an unhandled error.
-  const lent = new WeakSet<object>();
-  pool.on('acquire', (client) => lent.add(client));
-  pool.on('release', (_err, client) => lent.delete(client));
-  pool.on('connect', (client) => {
-    client.on('error', (e) => {
-      if (lent.has(client)) onError(e);
-    });
-  });
+  // Idle and lent clients alike: a worker's LISTEN connection is lent for good.
+  reportPoolErrors(pool, onError);
   // A refused or reset connection is the database being away, as for Crier's own pool: a request answers 503.
   const asDatabase = (e: unknown) => Promise.reject(unavailableDependency(e) ? markUnavailable(e, 'database') : e);
   const query = pool.query.bind(pool) as (text: string, params?: unknown[]) => Promise<unknown>;
